@@ -1,0 +1,245 @@
+// Package edge is Nimbus's front door: one http.Handler that takes every
+// AWS API call on the single port, gives it a request id, finds the service
+// and operation it is for, checks its signature when asked to, and hands it
+// to the service through the service's wire protocol.
+package edge
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/nimbus-dev/nimbus/internal/auth"
+	"github.com/nimbus-dev/nimbus/internal/awserr"
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ids"
+)
+
+// DefaultMaxBody is the largest request body the edge reads: Lambda's
+// CreateFunction takes a 50 MB zip as base64 JSON (about 70 MB).
+const DefaultMaxBody = 80 << 20
+
+// DefaultRegion is the region of unsigned requests.
+const DefaultRegion = "us-east-1"
+
+// Config wires the edge. Services and Accounts are required.
+type Config struct {
+	// Services are the APIs served, matched in order.
+	Services []*awsproto.Spec
+	// Accounts maps access keys to accounts.
+	Accounts *auth.Accounts
+	// Verifier checks SigV4 signatures; nil accepts any credentials (the
+	// default on loopback addresses).
+	Verifier *auth.Verifier
+	// Internal serves paths under /_nimbus/ (health, admin); may be nil.
+	Internal http.Handler
+	// IDs makes request ids; default ids.Random{}.
+	IDs ids.Generator
+	// Logger logs internal errors; default slog.Default().
+	Logger *slog.Logger
+	// MaxBody bounds request bodies; default DefaultMaxBody.
+	MaxBody int64
+}
+
+// Edge is the front door http.Handler. It is safe for concurrent use.
+type Edge struct {
+	cfg       Config
+	bySigning map[string][]*awsproto.Spec
+	byTarget  map[string]*awsproto.Spec
+	rest      []*awsproto.Spec
+}
+
+// New returns an Edge serving cfg.Services.
+func New(cfg Config) *Edge {
+	if cfg.IDs == nil {
+		cfg.IDs = ids.Random{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	e := &Edge{cfg: cfg, bySigning: map[string][]*awsproto.Spec{}, byTarget: map[string]*awsproto.Spec{}}
+	for _, s := range cfg.Services {
+		e.bySigning[s.SigningName] = append(e.bySigning[s.SigningName], s)
+		if s.TargetPrefix != "" {
+			e.byTarget[s.TargetPrefix] = s
+		}
+		if s.Protocol == awsproto.RestJSON || s.Protocol == awsproto.RestXML {
+			e.rest = append(e.rest, s)
+		}
+	}
+	return e
+}
+
+// ServeHTTP implements http.Handler.
+func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_nimbus/") && e.cfg.Internal != nil {
+		e.cfg.Internal.ServeHTTP(w, r)
+		return
+	}
+	requestID := e.cfg.IDs.RequestID()
+	w.Header().Set("X-Amzn-Requestid", requestID)
+	spec, serviceName := e.identify(r)
+	protocol := awsproto.RestJSON
+	if spec != nil {
+		protocol = spec.Protocol
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			e.cfg.Logger.Error("panic serving request", "request_id", requestID, "panic", p, "stack", string(debug.Stack()))
+			awsproto.WriteJSONError(w, protocol, false, awserr.Internal())
+		}
+	}()
+	if spec == nil {
+		if serviceName == "" {
+			serviceName = "unknown"
+		}
+		awsproto.WriteJSONError(w, protocol, false, awserr.NotImplemented(serviceName, ""))
+		return
+	}
+	e.serve(w, r, spec, requestID)
+}
+
+// identify finds the service a request is for: by the SigV4 credential
+// scope, then X-Amz-Target, then the REST path. It returns the scope's
+// service name when no Spec serves it.
+func (e *Edge) identify(r *http.Request) (*awsproto.Spec, string) {
+	target := r.Header.Get("X-Amz-Target")
+	targetPrefix, _, _ := strings.Cut(target, ".")
+	if _, service, _, ok := auth.ScopeOf(r); ok {
+		specs := e.bySigning[service]
+		switch len(specs) {
+		case 0:
+			return nil, service
+		case 1:
+			return specs[0], service
+		}
+		for _, s := range specs {
+			if s.TargetPrefix != "" && s.TargetPrefix == targetPrefix {
+				return s, service
+			}
+		}
+		for _, s := range specs {
+			if s.TargetPrefix == "" && s.PathMatches(r) {
+				return s, service
+			}
+		}
+		return specs[0], service
+	}
+	if target != "" {
+		if s := e.byTarget[targetPrefix]; s != nil {
+			return s, ""
+		}
+		return nil, targetPrefix
+	}
+	for _, s := range e.rest {
+		if s.PathMatches(r) {
+			return s, ""
+		}
+	}
+	return nil, ""
+}
+
+func (e *Edge) serve(w http.ResponseWriter, r *http.Request, spec *awsproto.Spec, requestID string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.cfg.MaxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			spec.WriteError(w, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+				"Request must be smaller than %d bytes", e.cfg.MaxBody))
+			return
+		}
+		spec.WriteError(w, awserr.New(http.StatusBadRequest, "SerializationException", "Could not read the request body"))
+		return
+	}
+	info := &awsproto.RequestInfo{ID: requestID, Region: DefaultRegion, Host: r.Host, Scheme: "http",
+		TraceHeader: r.Header.Get("X-Amzn-Trace-Id")}
+	if r.TLS != nil {
+		info.Scheme = "https"
+	}
+	if aerr := e.authenticate(r, body, info); aerr != nil {
+		spec.WriteError(w, aerr)
+		return
+	}
+	op, labels, aerr := spec.Resolve(r)
+	if aerr != nil {
+		spec.WriteError(w, aerr)
+		return
+	}
+	in, aerr := spec.Decode(r, body, op, labels)
+	if aerr != nil {
+		spec.WriteError(w, aerr)
+		return
+	}
+	if aerr := spec.Validate(in); aerr != nil {
+		spec.WriteError(w, aerr)
+		return
+	}
+	ctx := awsproto.WithInfo(r.Context(), info)
+	out, err := op.Call(ctx, in)
+	if err != nil {
+		e.writeError(ctx, w, spec, err)
+		return
+	}
+	spec.WriteOutput(w, op, out)
+}
+
+// authenticate fills in the caller's account and region, and verifies the
+// signature when the edge is configured to.
+func (e *Edge) authenticate(r *http.Request, body []byte, info *awsproto.RequestInfo) *awserr.Error {
+	sig, err := auth.ParseRequest(r)
+	if err != nil {
+		if aerr, ok := awserr.As(err); ok {
+			return aerr
+		}
+		return awserr.New(http.StatusBadRequest, "IncompleteSignatureException", "%v", err)
+	}
+	if sig == nil {
+		if e.cfg.Verifier != nil {
+			return awserr.New(http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+		}
+		info.Account = e.cfg.Accounts.AccountFor("")
+		return nil
+	}
+	if sig.Region != "" {
+		info.Region = sig.Region
+	}
+	info.AccessKeyID = sig.AccessKeyID
+	info.Account = e.cfg.Accounts.AccountFor(sig.AccessKeyID)
+	if e.cfg.Verifier != nil {
+		sum := sha256.Sum256(body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err := e.cfg.Verifier.Verify(r, sig, hex.EncodeToString(sum[:])); err != nil {
+			if aerr, ok := awserr.As(err); ok {
+				return aerr
+			}
+			return awserr.New(http.StatusForbidden, "InvalidSignatureException", "%v", err)
+		}
+	}
+	return nil
+}
+
+func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, spec *awsproto.Spec, err error) {
+	if aerr, ok := awserr.As(err); ok {
+		spec.WriteError(w, aerr)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away; nobody reads the answer.
+		return
+	}
+	e.cfg.Logger.Error("internal error", "service", spec.Name, "request_id", awsproto.Info(ctx).ID, "error", err)
+	spec.WriteError(w, awserr.Internal())
+}

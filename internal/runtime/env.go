@@ -1,0 +1,108 @@
+package runtime
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// reservedEnv are the variables Lambda sets and users may not override.
+var reservedEnv = map[string]bool{
+	"_HANDLER":                        true,
+	"_X_AMZN_TRACE_ID":                true,
+	"AWS_REGION":                      true,
+	"AWS_DEFAULT_REGION":              true,
+	"AWS_EXECUTION_ENV":               true,
+	"AWS_LAMBDA_FUNCTION_NAME":        true,
+	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true,
+	"AWS_LAMBDA_FUNCTION_VERSION":     true,
+	"AWS_LAMBDA_INITIALIZATION_TYPE":  true,
+	"AWS_LAMBDA_LOG_GROUP_NAME":       true,
+	"AWS_LAMBDA_LOG_STREAM_NAME":      true,
+	"AWS_ACCESS_KEY_ID":               true,
+	"AWS_SECRET_ACCESS_KEY":           true,
+	"AWS_SESSION_TOKEN":               true,
+	"AWS_LAMBDA_RUNTIME_API":          true,
+	"LAMBDA_TASK_ROOT":                true,
+	"LAMBDA_RUNTIME_DIR":              true,
+	"TZ":                              true,
+	// Ours: the instance's private dirs.
+	"HOME":   true,
+	"TMPDIR": true,
+}
+
+// envSpec is what an instance's environment is made of.
+type envSpec struct {
+	fn                     *Function
+	runtimeDir             string
+	stream                 string
+	runtimeAPI             string
+	tmpDir                 string
+	endpoint               string
+	accessKey, secret, tok string
+}
+
+// environ returns the instance's environment, sorted. The host environment
+// does not leak in, except for PATH, which is extended.
+func (s envSpec) environ() []string {
+	fn := s.fn
+	env := map[string]string{
+		// Unreserved defaults; the user may override them.
+		"LANG":            "en_US.UTF-8",
+		"PATH":            joinList(os.Getenv("PATH"), fn.CodeDir, "/opt/bin"),
+		"LD_LIBRARY_PATH": joinList("/lib64", "/usr/lib64", s.runtimeDir, filepath.Join(s.runtimeDir, "lib"), fn.CodeDir, filepath.Join(fn.CodeDir, "lib"), "/opt/lib"),
+	}
+	if s.endpoint != "" {
+		env["AWS_ENDPOINT_URL"] = s.endpoint
+	}
+	for k, v := range fn.Environment {
+		if !reservedEnv[k] {
+			env[k] = v
+		}
+	}
+	reserved := map[string]string{
+		"_HANDLER":                        fn.Handler,
+		"AWS_REGION":                      fn.Region,
+		"AWS_DEFAULT_REGION":              fn.Region,
+		"AWS_EXECUTION_ENV":               "AWS_Lambda_" + fn.Runtime,
+		"AWS_LAMBDA_FUNCTION_NAME":        fn.Name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(fn.memoryMB()),
+		"AWS_LAMBDA_FUNCTION_VERSION":     fn.version(),
+		"AWS_LAMBDA_INITIALIZATION_TYPE":  "on-demand",
+		"AWS_LAMBDA_LOG_GROUP_NAME":       fn.logGroup(),
+		"AWS_LAMBDA_LOG_STREAM_NAME":      s.stream,
+		"AWS_ACCESS_KEY_ID":               s.accessKey,
+		"AWS_SECRET_ACCESS_KEY":           s.secret,
+		"AWS_LAMBDA_RUNTIME_API":          s.runtimeAPI,
+		"LAMBDA_TASK_ROOT":                fn.CodeDir,
+		"LAMBDA_RUNTIME_DIR":              s.runtimeDir,
+		"TZ":                              ":UTC",
+		"HOME":                            s.tmpDir,
+		"TMPDIR":                          s.tmpDir,
+	}
+	if s.tok != "" {
+		reserved["AWS_SESSION_TOKEN"] = s.tok
+	}
+	for k, v := range reserved {
+		env[k] = v
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// joinList joins the non-empty elements with ':'.
+func joinList(elems ...string) string {
+	var kept []string
+	for _, e := range elems {
+		if e != "" {
+			kept = append(kept, e)
+		}
+	}
+	return strings.Join(kept, ":")
+}

@@ -1,0 +1,249 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// fixtures are the test functions, built once by TestMain.
+var fixtures struct {
+	skip   string // why process tests are skipped
+	lambda string // aws-lambda-go function (testdata/lambdafn)
+	raw    string // plain net/http runtime (testdata/rawfn)
+}
+
+func TestMain(m *testing.M) {
+	// Must not reach instances: they get no host environment but PATH.
+	os.Setenv("NIMBUS_HOST_SECRET", "leak")
+	code := func() int {
+		dir, err := os.MkdirTemp("", "nimbus-runtime-fixtures-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		if err := buildFixtures(dir); err != nil {
+			fixtures.skip = err.Error()
+		}
+		return m.Run()
+	}()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "leaked goroutines:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+func buildFixtures(dir string) error {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return fmt.Errorf("go is not on PATH: %v", err)
+	}
+	fixtures.lambda = filepath.Join(dir, "lambdafn")
+	fixtures.raw = filepath.Join(dir, "rawfn")
+	for _, b := range []struct{ out, pkg, tags string }{
+		{fixtures.lambda, "./testdata/lambdafn", "lambda.norpc"},
+		{fixtures.raw, "./testdata/rawfn", ""},
+	} {
+		cmd := exec.Command(goTool, "build", "-tags", b.tags, "-o", b.out, b.pkg)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("building %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return nil
+}
+
+// memSink is a LogSink in memory.
+type memSink struct {
+	mu      sync.Mutex
+	streams map[string][]LogEvent // group + " " + stream
+	order   []string
+}
+
+func (s *memSink) AppendFunctionLogs(account, region, group, stream string, events []LogEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.streams == nil {
+		s.streams = map[string][]LogEvent{}
+	}
+	key := group + " " + stream
+	if _, ok := s.streams[key]; !ok {
+		s.order = append(s.order, key)
+	}
+	s.streams[key] = append(s.streams[key], events...)
+}
+
+// streamNames returns the streams of group, in creation order.
+func (s *memSink) streamNames(group string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for _, key := range s.order {
+		if g, name, _ := strings.Cut(key, " "); g == group {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// messages returns the messages of every stream of group, in order.
+func (s *memSink) messages(group string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var msgs []string
+	for _, key := range s.order {
+		if g, _, _ := strings.Cut(key, " "); g == group {
+			for _, e := range s.streams[key] {
+				msgs = append(msgs, e.Message)
+			}
+		}
+	}
+	return msgs
+}
+
+// harness runs a Manager over a private copy of a fixture.
+type harness struct {
+	t       *testing.T
+	m       *Manager
+	sink    *memSink
+	codeDir string
+}
+
+// newHarness starts a Manager whose functions run fixture (a path in
+// fixtures, or "" for an empty code dir). cfg.Logs is set.
+func newHarness(t *testing.T, fixture string, cfg Config) *harness {
+	t.Helper()
+	if fixtures.skip != "" {
+		t.Skip("skipping process test: " + fixtures.skip)
+	}
+	t.Parallel()
+	h := &harness{t: t, sink: &memSink{}, codeDir: t.TempDir()}
+	if fixture != "" {
+		installFixture(t, fixture, filepath.Join(h.codeDir, "bootstrap"))
+	}
+	cfg.Logs = h.sink
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = t.TempDir()
+	}
+	m, err := NewManager(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.m = m
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := m.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if s := m.Stats(); s != (Stats{}) {
+			t.Errorf("after Close, Stats = %+v", s)
+		}
+		if pids := processesIn(h.codeDir); len(pids) > 0 {
+			t.Errorf("after Close, processes still run from %s: %v", h.codeDir, pids)
+		}
+		if entries, _ := os.ReadDir(cfg.WorkDir); len(entries) > 0 {
+			t.Errorf("after Close, work dir holds %d entries", len(entries))
+		}
+	})
+	return h
+}
+
+// installFixture hard-links (or copies) a fixture, so that the processes
+// of one test can be told from another's by /proc/PID/exe.
+func installFixture(t *testing.T, src, dst string) {
+	t.Helper()
+	if os.Link(src, dst) == nil {
+		return
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// processesIn lists the processes whose executable lies in dir.
+func processesIn(dir string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var pids []string
+	for _, e := range entries {
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err == nil && strings.HasPrefix(exe, dir+string(filepath.Separator)) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
+
+// fn returns a provided.al2023 function over the harness's code dir.
+func (h *harness) fn(name string) *Function {
+	return &Function{
+		Account:  "000000000000",
+		Region:   "us-east-1",
+		Name:     name,
+		Version:  "$LATEST",
+		ARN:      "arn:aws:lambda:us-east-1:000000000000:function:" + name,
+		Runtime:  "provided.al2023",
+		Handler:  "bootstrap",
+		CodeDir:  h.codeDir,
+		Revision: "r1",
+		MemoryMB: 128,
+		Timeout:  3 * time.Second,
+		LogGroup: "/aws/lambda/" + name,
+	}
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	s := hex.EncodeToString(b[:])
+	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
+
+// invoke runs payload and fails the test on an Invoke error.
+func (h *harness) invoke(fn *Function, payload string) (*Request, *Response) {
+	h.t.Helper()
+	req := &Request{ID: newRequestID(), Payload: []byte(payload)}
+	resp, err := h.m.Invoke(context.Background(), fn, req)
+	if err != nil {
+		h.t.Fatalf("Invoke(%s): %v", payload, err)
+	}
+	return req, resp
+}
+
+// waitFor polls cond until it holds or 10 s pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

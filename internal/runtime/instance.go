@@ -1,0 +1,395 @@
+package runtime
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/clock"
+)
+
+// state is an instance's lifecycle state.
+type state int
+
+const (
+	// stateStarting: the process runs its init phase, before its first /next.
+	stateStarting state = iota
+	// stateIdle: warm, parked (or about to park) in /next, reusable.
+	stateIdle
+	// stateBusy: an invocation is assigned to it.
+	stateBusy
+	// stateDead: stopping or stopped; never leaves this state.
+	stateDead
+)
+
+func (s state) String() string {
+	return [...]string{"starting", "idle", "busy", "dead"}[s]
+}
+
+// transitions lists the allowed state changes; every other is refused.
+var transitions = map[state][]state{
+	stateStarting: {stateBusy, stateDead},
+	stateIdle:     {stateBusy, stateDead},
+	stateBusy:     {stateIdle, stateDead},
+}
+
+// instance is one function process with its Runtime API listener.
+type instance struct {
+	m        *Manager
+	key      poolKey
+	id       string
+	revision string
+	fn       Function // copy taken at start
+	log      *streamLog
+	dir      string // per-instance dir under WorkDir, removed at the end
+	tmpDir   string
+	ln       net.Listener
+	srv      *http.Server
+
+	// Set by start before the process goroutines run.
+	cmd            *exec.Cmd
+	pid            int
+	stdout, stderr *pipeReader
+	startedAt      time.Time
+	exited         chan struct{} // closed when the process has been reaped
+	exitErr        error         // valid once exited is closed
+
+	shutdownOnce sync.Once
+
+	// Guarded by m.mu.
+	state        state
+	inv          *invocation // assigned invocation, until it is finished
+	polling      bool        // a /next request is waiting
+	wake         chan struct{}
+	dead         chan struct{} // closed on entering stateDead
+	hasExited    bool
+	initDone     bool
+	initDuration time.Duration
+	initTimer    clock.Timer
+	idleTimer    clock.Timer
+	idleSeq      uint64
+	retired      bool
+	maxMemMB     int
+}
+
+// newInstance prepares an instance of fn: its directories, log stream and
+// Runtime API server. The process is started by start.
+func (m *Manager) newInstance(fn *Function) (*instance, error) {
+	id := m.cfg.InstanceID()
+	stream := m.clock.Now().UTC().Format("2006/01/02") + "/[" + fn.version() + "]" + id
+	dir := filepath.Join(m.cfg.WorkDir, id)
+	tmpDir := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmpDir, 0o700); err != nil {
+		return nil, fmt.Errorf("runtime: creating instance dir: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("runtime: listening for the Runtime API: %w", err)
+	}
+	i := &instance{
+		m:        m,
+		key:      poolKey{fn.Account, fn.Region, fn.Name},
+		id:       id,
+		revision: fn.Revision,
+		fn:       *fn,
+		log: &streamLog{
+			sink: m.cfg.Logs, clock: m.clock,
+			account: fn.Account, region: fn.Region, group: fn.logGroup(), stream: stream,
+		},
+		dir:       dir,
+		tmpDir:    tmpDir,
+		ln:        ln,
+		exited:    make(chan struct{}),
+		startedAt: m.clock.Now(),
+		state:     stateStarting,
+		wake:      make(chan struct{}, 1),
+		dead:      make(chan struct{}),
+	}
+	i.srv = &http.Server{
+		Handler:           i.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelDebug),
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		_ = i.srv.Serve(ln)
+	}()
+	return i, nil
+}
+
+// start starts the process. An error is an *entrypointError.
+func (i *instance) start(spec runtimeSpec) error {
+	m := i.m
+	argv, err := spec.command(i.fn.CodeDir, i.fn.Handler)
+	if err != nil {
+		return err
+	}
+	key, secret, token := m.cfg.Credentials(i.fn.Account)
+	env := envSpec{
+		fn: &i.fn, runtimeDir: spec.runtimeDir, stream: i.log.stream,
+		runtimeAPI: i.ln.Addr().String(), tmpDir: i.tmpDir, endpoint: m.cfg.Endpoint,
+		accessKey: key, secret: secret, tok: token,
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = i.fn.CodeDir
+	cmd.Env = env.environ()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("runtime: creating pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return fmt.Errorf("runtime: creating pipe: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	i.startedAt = m.clock.Now()
+	err = cmd.Start()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return &entrypointError{err.Error()}
+	}
+	i.cmd, i.pid = cmd, cmd.Process.Pid
+	i.stdout = newPipeReader(outR, &lineSplitter{log: i.log})
+	i.stderr = newPipeReader(errR, &lineSplitter{log: i.log})
+	m.wg.Add(3)
+	go func() { defer m.wg.Done(); i.stdout.run() }()
+	go func() { defer m.wg.Done(); i.stderr.run() }()
+	go func() { defer m.wg.Done(); i.waitExit() }()
+	m.mu.Lock()
+	if !i.initDone && i.state == stateStarting {
+		i.initTimer = m.clock.AfterFunc(m.cfg.InitTimeout, i.initTimedOut)
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+// waitExit reaps the process and reacts to its exit.
+func (i *instance) waitExit() {
+	m := i.m
+	err := i.cmd.Wait()
+	_ = syscall.Kill(-i.pid, syscall.SIGKILL) // leftovers of its process group
+	stop := false
+	m.mu.Lock()
+	i.exitErr, i.hasExited = err, true
+	close(i.exited)
+	if i.initTimer != nil {
+		i.initTimer.Stop()
+	}
+	if v := i.inv; v != nil && v.outcome == outcomeNone {
+		v.end(m, outcomeExited)
+	} else if i.state == stateIdle {
+		m.removeIdleLocked(i)
+		i.setState(stateDead)
+		stop = true
+	}
+	m.mu.Unlock()
+	if stop {
+		m.log.Info("runtime: idle instance exited", "instance", i.id, "function", i.fn.Name, "err", err)
+		i.shutdown()
+	}
+}
+
+func (i *instance) initTimedOut() {
+	m := i.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if i.state == stateStarting && !i.initDone && i.inv != nil {
+		i.inv.end(m, outcomeTimeout)
+	}
+}
+
+// setState moves i to state to, if allowed. m.mu must be held.
+func (i *instance) setState(to state) bool {
+	for _, ok := range transitions[i.state] {
+		if ok == to {
+			i.state = to
+			if to == stateDead {
+				close(i.dead)
+			}
+			return true
+		}
+	}
+	i.m.log.Error("runtime: refused instance state transition",
+		"instance", i.id, "from", i.state.String(), "to", to.String())
+	return false
+}
+
+// assign gives i, busy, the invocation v and wakes its /next poller.
+func (i *instance) assign(v *invocation) {
+	m := i.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i.inv = v
+	if m.killing {
+		v.end(m, outcomeKilled)
+	}
+	select {
+	case i.wake <- struct{}{}:
+	default:
+	}
+}
+
+// stopIdleTimer cancels a pending idle expiry. m.mu must be held.
+func (i *instance) stopIdleTimer() {
+	i.idleSeq++
+	if i.idleTimer != nil {
+		i.idleTimer.Stop()
+		i.idleTimer = nil
+	}
+}
+
+// park returns i, after an invocation, to its pool's idle list, or reports
+// that it must stop instead. m.mu must be held.
+func (i *instance) parkLocked() bool {
+	m := i.m
+	p := m.pools[i.key]
+	if m.closed || i.retired || i.hasExited || p == nil || p.revision != i.revision {
+		return false
+	}
+	if !i.setState(stateIdle) {
+		return false
+	}
+	p.idle = append(p.idle, i)
+	i.idleSeq++
+	seq := i.idleSeq
+	i.idleTimer = m.clock.AfterFunc(m.cfg.IdleTimeout, func() { i.expire(seq) })
+	return true
+}
+
+// expire stops i if it is still in the idle period seq.
+func (i *instance) expire(seq uint64) {
+	m := i.m
+	m.mu.Lock()
+	if i.state != stateIdle || i.idleSeq != seq {
+		m.mu.Unlock()
+		return
+	}
+	m.removeIdleLocked(i)
+	i.setState(stateDead)
+	m.mu.Unlock()
+	i.shutdown()
+}
+
+// kill kills the process group.
+func (i *instance) kill() {
+	if i.cmd != nil {
+		_ = syscall.Kill(-i.pid, syscall.SIGKILL)
+	}
+}
+
+// shutdown kills the process, stops the server and the readers, flushes the
+// log and removes the instance's directory. Safe to call more than once;
+// every call returns once it is done.
+func (i *instance) shutdown() {
+	i.shutdownOnce.Do(func() {
+		m := i.m
+		m.mu.Lock()
+		m.wg.Add(1) // the instance's goroutines keep the counter above zero here
+		defer m.wg.Done()
+		if i.state != stateDead {
+			i.setState(stateDead)
+		}
+		i.stopIdleTimer()
+		if i.initTimer != nil {
+			i.initTimer.Stop()
+		}
+		delete(m.instances, i)
+		m.mu.Unlock()
+
+		if i.cmd != nil {
+			i.kill()
+			<-i.exited
+		}
+		_ = i.srv.Close()
+		if i.stdout != nil {
+			i.stdout.wait(time.Second)
+			i.stderr.wait(time.Second)
+		}
+		i.log.flush()
+		if err := os.RemoveAll(i.dir); err != nil {
+			m.log.Warn("runtime: removing instance dir", "instance", i.id, "err", err)
+		}
+	})
+}
+
+// drainPipes logs what the process wrote so far, including unterminated
+// lines.
+func (i *instance) drainPipes() {
+	if i.stdout == nil {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, p := range []*pipeReader{i.stdout, i.stderr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.drain()
+			p.lines.flushPartial()
+		}()
+	}
+	wg.Wait()
+}
+
+// sampleMemory records the process's peak resident memory (VmHWM), in MB
+// rounded up. m.mu must not be held.
+func (i *instance) sampleMemory() int {
+	mb := 0
+	if i.cmd != nil {
+		mb = readVmHWM(i.pid)
+	}
+	i.m.mu.Lock()
+	defer i.m.mu.Unlock()
+	if mb > i.maxMemMB {
+		i.maxMemMB = mb
+	}
+	return i.maxMemMB
+}
+
+// readVmHWM returns /proc/<pid>/status's VmHWM in MB, rounded up, or 0.
+func readVmHWM(pid int) int {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("VmHWM:"))
+		if !ok {
+			continue
+		}
+		kb, err := strconv.Atoi(string(bytes.TrimSuffix(bytes.TrimSpace(rest), []byte(" kB"))))
+		if err != nil {
+			return 0
+		}
+		return (kb + 1023) / 1024
+	}
+	return 0
+}
+
+// exitText is how Lambda words a runtime's exit.
+func exitText(err error) string {
+	var ee *exec.ExitError
+	if err == nil || (errors.As(err, &ee) && ee.Success()) {
+		return "Runtime exited without providing a reason"
+	}
+	return "Runtime exited with error: " + err.Error()
+}

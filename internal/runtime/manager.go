@@ -1,0 +1,376 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/clock"
+)
+
+// Config holds a Manager's dependencies and limits.
+type Config struct {
+	// Clock drives deadlines, idle expiry and log timestamps. The default is
+	// clock.Real{}.
+	Clock clock.Clock
+	// Logger receives the Manager's own logs. The default discards them.
+	Logger *slog.Logger
+	// WorkDir holds one directory per instance (with its tmp dir), removed
+	// when the instance ends. The default is a new temporary directory,
+	// removed by Close.
+	WorkDir string
+	// IdleTimeout is how long an idle instance is kept. The default is
+	// 10 minutes.
+	IdleTimeout time.Duration
+	// InitTimeout bounds an instance's init phase (until its first /next).
+	// The default is 10 seconds, Lambda's limit.
+	InitTimeout time.Duration
+	// AccountConcurrency is the concurrent executions allowed per account.
+	// The default is 1000.
+	AccountConcurrency int
+	// Logs receives the functions' log events. Required.
+	Logs LogSink
+	// Endpoint becomes AWS_ENDPOINT_URL in instances, when set.
+	Endpoint string
+	// Credentials returns the credentials instances of the account's
+	// functions get. The default gives "test"/"test" and no session token.
+	Credentials func(account string) (accessKeyID, secret, sessionToken string)
+	// InstanceID returns a new instance id, 32 lowercase hex digits (the
+	// suffix of the log stream name). The default is random.
+	InstanceID func() string
+}
+
+// Manager runs function instances. It is safe for concurrent use.
+type Manager struct {
+	cfg     Config
+	clock   clock.Clock
+	log     *slog.Logger
+	ownsDir bool
+
+	// mu guards the scheduling state: pools, counts, instance states and
+	// invocation phases.
+	mu        sync.Mutex
+	closed    bool
+	killing   bool // Close ran out of time: new assignments are killed
+	pools     map[poolKey]*pool
+	active    map[string]int // busy or starting instances, per account
+	freed     chan struct{}  // closed and replaced whenever a slot frees
+	instances map[*instance]struct{}
+
+	inflight sync.WaitGroup // Invoke calls past admission
+	wg       sync.WaitGroup // instance goroutines
+}
+
+type poolKey struct{ account, region, name string }
+
+// pool is one function's instances.
+type pool struct {
+	revision string      // the revision last invoked
+	idle     []*instance // most recently used last
+	active   int         // busy or starting
+}
+
+// NewManager returns a Manager with cfg's defaults filled in.
+func NewManager(cfg Config) (*Manager, error) {
+	if cfg.Logs == nil {
+		return nil, errors.New("runtime: Config.Logs is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 10 * time.Minute
+	}
+	if cfg.InitTimeout <= 0 {
+		cfg.InitTimeout = 10 * time.Second
+	}
+	if cfg.AccountConcurrency <= 0 {
+		cfg.AccountConcurrency = 1000
+	}
+	if cfg.Credentials == nil {
+		cfg.Credentials = func(string) (string, string, string) { return "test", "test", "" }
+	}
+	if cfg.InstanceID == nil {
+		cfg.InstanceID = randomID
+	}
+	m := &Manager{
+		cfg:       cfg,
+		clock:     cfg.Clock,
+		log:       cfg.Logger,
+		pools:     map[poolKey]*pool{},
+		active:    map[string]int{},
+		freed:     make(chan struct{}),
+		instances: map[*instance]struct{}{},
+	}
+	if cfg.WorkDir == "" {
+		dir, err := os.MkdirTemp("", "nimbus-runtime-")
+		if err != nil {
+			return nil, fmt.Errorf("runtime: creating work dir: %w", err)
+		}
+		m.cfg.WorkDir, m.ownsDir = dir, true
+	} else if err := os.MkdirAll(cfg.WorkDir, 0o700); err != nil {
+		return nil, fmt.Errorf("runtime: creating work dir: %w", err)
+	}
+	return m, nil
+}
+
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Invoke runs req on an instance of fn: an idle one of fn's revision, or a
+// new one. It returns a *ThrottleError when fn or its account is at its
+// concurrency limit and !req.WaitForCapacity, ctx.Err() when ctx ends first
+// (the instance is killed), and ErrClosed after Close. Function failures
+// (errors, timeouts, crashes) are a Response with FunctionError set.
+func (m *Manager) Invoke(ctx context.Context, fn *Function, req *Request) (*Response, error) {
+	spec, err := lookupRuntime(fn.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	inst, err := m.acquire(ctx, fn, req)
+	if err != nil {
+		return nil, err
+	}
+	defer m.inflight.Done()
+	inv := newInvocation(fn, req)
+	if inst == nil {
+		return m.coldStart(ctx, fn, spec, inv)
+	}
+	inst.assign(inv)
+	return inst.run(ctx, inv)
+}
+
+// acquire takes a concurrency slot for fn and returns an idle instance to
+// run on, or nil when a new one must be started.
+func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*instance, error) {
+	key := poolKey{fn.Account, fn.Region, fn.Name}
+	var stale []*instance
+	defer func() {
+		for _, i := range stale {
+			m.goShutdown(i)
+		}
+	}()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for {
+		if m.closed {
+			return nil, ErrClosed
+		}
+		p := m.pools[key]
+		if p == nil {
+			p = &pool{}
+			m.pools[key] = p
+		}
+		p.revision = fn.Revision
+		stale = append(stale, p.dropStale()...)
+		reason := ""
+		switch {
+		case fn.ReservedConcurrency != nil && p.active >= *fn.ReservedConcurrency:
+			reason = ReasonReserved
+		case m.active[fn.Account] >= m.cfg.AccountConcurrency:
+			reason = ReasonAccount
+		}
+		if reason == "" {
+			p.active++
+			m.active[fn.Account]++
+			m.inflight.Add(1)
+			return p.popIdle(), nil
+		}
+		if !req.WaitForCapacity {
+			return nil, &ThrottleError{Reason: reason}
+		}
+		freed := m.freed
+		m.mu.Unlock()
+		select {
+		case <-freed:
+			m.mu.Lock()
+		case <-ctx.Done():
+			m.mu.Lock()
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// release gives back a slot taken by acquire. m.mu must be held.
+func (m *Manager) releaseLocked(key poolKey) {
+	if p := m.pools[key]; p != nil {
+		p.active--
+	}
+	m.active[key.account]--
+	if m.active[key.account] == 0 {
+		delete(m.active, key.account)
+	}
+	close(m.freed)
+	m.freed = make(chan struct{})
+}
+
+// dropStale removes the idle instances of another revision and returns them,
+// marked dead. m.mu must be held.
+func (p *pool) dropStale() []*instance {
+	var stale []*instance
+	kept := p.idle[:0]
+	for _, i := range p.idle {
+		if i.revision != p.revision {
+			i.setState(stateDead)
+			stale = append(stale, i)
+		} else {
+			kept = append(kept, i)
+		}
+	}
+	p.idle = kept
+	return stale
+}
+
+// popIdle takes the most recently used idle instance, marked busy, or
+// returns nil. m.mu must be held.
+func (p *pool) popIdle() *instance {
+	n := len(p.idle)
+	if n == 0 {
+		return nil
+	}
+	i := p.idle[n-1]
+	p.idle = p.idle[:n-1]
+	i.stopIdleTimer()
+	i.setState(stateBusy)
+	return i
+}
+
+// removeIdle takes i out of its pool's idle list. m.mu must be held.
+func (m *Manager) removeIdleLocked(i *instance) {
+	p := m.pools[i.key]
+	if p == nil {
+		return
+	}
+	for n, other := range p.idle {
+		if other == i {
+			p.idle = append(p.idle[:n], p.idle[n+1:]...)
+			return
+		}
+	}
+}
+
+// Retire stops the function's idle instances now; busy ones stop after their
+// invocation.
+func (m *Manager) Retire(account, region, name string) {
+	key := poolKey{account, region, name}
+	m.mu.Lock()
+	var stop []*instance
+	for i := range m.instances {
+		if i.key != key {
+			continue
+		}
+		i.retired = true
+		if i.state == stateIdle {
+			m.removeIdleLocked(i)
+			i.setState(stateDead)
+			stop = append(stop, i)
+		}
+	}
+	m.mu.Unlock()
+	for _, i := range stop {
+		i.shutdown()
+	}
+}
+
+// Close stops accepting invocations, lets in-flight ones finish until ctx
+// ends, then kills them, and stops every instance. It returns when all
+// processes are gone and all goroutines have ended: ctx.Err() if it had to
+// kill invocations, nil otherwise.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	close(m.freed) // wake invokes waiting for capacity
+	m.freed = make(chan struct{})
+	var idle []*instance
+	for _, p := range m.pools {
+		for _, i := range p.idle {
+			i.setState(stateDead)
+			idle = append(idle, i)
+		}
+		p.idle = nil
+	}
+	m.mu.Unlock()
+	for _, i := range idle {
+		i.shutdown()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		m.inflight.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		m.mu.Lock()
+		m.killing = true
+		for i := range m.instances {
+			if i.inv != nil {
+				i.inv.end(m, outcomeKilled)
+			}
+		}
+		m.mu.Unlock()
+		<-done
+	}
+	m.wg.Wait()
+	if m.ownsDir {
+		if rerr := os.RemoveAll(m.cfg.WorkDir); rerr != nil && err == nil {
+			err = fmt.Errorf("runtime: removing work dir: %w", rerr)
+		}
+	}
+	return err
+}
+
+// Stats counts instances by state.
+type Stats struct {
+	// Running counts live instances: Starting + Idle + Busy.
+	Running, Starting, Idle, Busy int
+}
+
+// Stats returns the current instance counts.
+func (m *Manager) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var s Stats
+	for i := range m.instances {
+		switch i.state {
+		case stateStarting:
+			s.Starting++
+		case stateIdle:
+			s.Idle++
+		case stateBusy:
+			s.Busy++
+		default:
+			continue
+		}
+		s.Running++
+	}
+	return s
+}
+
+// goShutdown stops i in the background; Close waits for it.
+func (m *Manager) goShutdown(i *instance) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		i.shutdown()
+	}()
+}

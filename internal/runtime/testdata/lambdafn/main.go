@@ -1,0 +1,82 @@
+// Command lambdafn is a test function built on aws-lambda-go (build with
+// -tags lambda.norpc). The event's "action" chooses what it does.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+type event struct {
+	Action string `json:"action"`
+	Ms     int    `json:"ms"`
+	N      int    `json:"n"`
+	Text   string `json:"text"`
+}
+
+var counter int
+
+func handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var e event
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, err
+	}
+	switch e.Action {
+	case "echo":
+		return raw, nil
+	case "error":
+		return nil, errors.New("boom")
+	case "sleep":
+		time.Sleep(time.Duration(e.Ms) * time.Millisecond)
+		return "slept", nil
+	case "exit":
+		fmt.Println("exiting now")
+		os.Exit(1)
+	case "print":
+		fmt.Println("hello stdout")
+		fmt.Fprintln(os.Stderr, "hello stderr")
+		fmt.Print("no newline")
+		return "printed", nil
+	case "printmany":
+		for n := 0; n < e.N; n++ {
+			fmt.Printf("line %d %s\n", n, e.Text)
+		}
+		return "printed", nil
+	case "count":
+		counter++
+		return counter, nil
+	case "panic":
+		panic("oops")
+	case "big":
+		return strings.Repeat("x", e.N), nil
+	case "env":
+		return os.Environ(), nil
+	case "context":
+		lc, _ := lambdacontext.FromContext(ctx)
+		deadline, _ := ctx.Deadline()
+		return map[string]any{
+			"requestId":   lc.AwsRequestID,
+			"arn":         lc.InvokedFunctionArn,
+			"trace":       os.Getenv("_X_AMZN_TRACE_ID"),
+			"deadlineMs":  deadline.UnixMilli(),
+			"cwd":         must(os.Getwd()),
+			"clientAppId": lc.ClientContext.Client.AppTitle,
+		}, nil
+	}
+	return nil, fmt.Errorf("unknown action %q", e.Action)
+}
+
+func must(s string, _ error) string { return s }
+
+func main() {
+	fmt.Println("init: starting")
+	lambda.Start(handle)
+}

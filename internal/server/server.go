@@ -1,0 +1,317 @@
+// Package server wires Nimbus together: configuration, storage, the
+// services, the function runtime and the edge. The CLI's `nimbus up`, the
+// tests' in-process harness and embedders all build the same graph here.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/auth"
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/edge"
+	"github.com/nimbus-dev/nimbus/internal/outbox"
+	"github.com/nimbus-dev/nimbus/internal/runtime"
+	"github.com/nimbus-dev/nimbus/internal/services/lambda"
+	"github.com/nimbus-dev/nimbus/internal/services/logs"
+	"github.com/nimbus-dev/nimbus/internal/storage"
+)
+
+// Version is Nimbus's version, set at build time with -ldflags.
+var Version = "dev"
+
+// Config configures a Server. The zero value serves on 127.0.0.1:4566 with
+// state in ./.nimbus.
+type Config struct {
+	// Addr is the listen address; default "127.0.0.1:4566". Port 0 picks one.
+	Addr string
+	// DataDir holds the store and function code; default ".nimbus".
+	DataDir string
+	// Ephemeral keeps all state in memory and a temporary directory that is
+	// removed on shutdown.
+	Ephemeral bool
+	// AccountMap maps access keys to 12-digit accounts (AKID=ACCOUNT);
+	// unmapped keys belong to 000000000000.
+	AccountMap []string
+	// Credentials are the keys accepted when VerifyAuth is set.
+	Credentials []auth.Credentials
+	// VerifyAuth checks SigV4 signatures against Credentials. Required for
+	// a non-loopback Addr unless InsecurePublic is set.
+	VerifyAuth     bool
+	InsecurePublic bool
+	// AccountConcurrency bounds concurrent executions per account; default 1000.
+	AccountConcurrency int
+	// IdleTimeout is how long an idle function instance stays warm; default 10 minutes.
+	IdleTimeout time.Duration
+	// LogRetentionDays is the retention of log groups Nimbus creates itself
+	// (function logs); default 30; a negative value means never expire.
+	LogRetentionDays int
+	// Logger receives Nimbus's own logs; default slog.Default().
+	Logger *slog.Logger
+	// Clock defaults to the wall clock.
+	Clock clock.Clock
+}
+
+// Server is a running Nimbus.
+type Server struct {
+	cfg      Config
+	dataDir  string
+	db       *storage.DB
+	accounts *auth.Accounts
+	runtime  *runtime.Manager
+	outbox   *outbox.Outbox
+	lambda   *lambda.Service
+	logs     *logs.Service
+	edge     *edge.Edge
+	http     *http.Server
+	listener net.Listener
+	started  time.Time
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New builds a server: opens the store and the services. It does not
+// listen yet; call Start.
+func New(cfg Config) (*Server, error) {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:4566"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = ".nimbus"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.LogRetentionDays == 0 {
+		cfg.LogRetentionDays = 30
+	}
+	if cfg.LogRetentionDays < 0 {
+		cfg.LogRetentionDays = 0
+	}
+	if err := checkExposure(cfg); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, started: cfg.Clock.Now()}
+	if err := s.open(); err != nil {
+		s.closeAll(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkExposure refuses to serve a non-loopback address without
+// signature verification, unless explicitly told to.
+func checkExposure(cfg Config) error {
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("invalid address %q: %w", cfg.Addr, err)
+	}
+	if isLoopback(host) || cfg.VerifyAuth || cfg.InsecurePublic {
+		return nil
+	}
+	return fmt.Errorf("refusing to listen on %s without --auth verify: anyone who can reach it could run code on this machine (pass --insecure-public to do it anyway)", cfg.Addr)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (s *Server) open() error {
+	cfg := s.cfg
+	if cfg.Ephemeral {
+		dir, err := os.MkdirTemp("", "nimbus-")
+		if err != nil {
+			return err
+		}
+		s.dataDir = dir
+	} else {
+		s.dataDir = cfg.DataDir
+		if err := os.MkdirAll(s.dataDir, 0o755); err != nil {
+			return fmt.Errorf("creating the data directory: %w", err)
+		}
+	}
+	db, err := storage.Open(filepath.Join(s.dataDir, "db"), storage.Options{InMemory: cfg.Ephemeral, Logger: cfg.Logger})
+	if err != nil {
+		return fmt.Errorf("opening the store in %s: %w", s.dataDir, err)
+	}
+	s.db = db
+
+	if s.accounts, err = auth.NewAccounts(); err != nil {
+		return err
+	}
+	for _, m := range cfg.AccountMap {
+		akid, account, err := auth.ParseAccountFlag(m)
+		if err != nil {
+			return err
+		}
+		if err := s.accounts.MapAccount(akid, account); err != nil {
+			return err
+		}
+	}
+	if err := s.accounts.AddCredentials(cfg.Credentials...); err != nil {
+		return err
+	}
+
+	if s.logs, err = logs.New(logs.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger, DefaultRetentionDays: cfg.LogRetentionDays}); err != nil {
+		return err
+	}
+	if s.outbox, err = outbox.New(outbox.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Start listens on the configured address and serves until Shutdown.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.cfg.Addr, err)
+	}
+	s.listener = ln
+	if err := s.startServices(); err != nil {
+		ln.Close()
+		return err
+	}
+	s.http = &http.Server{Handler: s.edge, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.cfg.Logger.Error("serving", "error", err)
+		}
+	}()
+	return nil
+}
+
+// startServices builds what needs the listening address: instances reach
+// Nimbus back through it.
+func (s *Server) startServices() error {
+	cfg := s.cfg
+	var err error
+	s.runtime, err = runtime.NewManager(runtime.Config{
+		Clock:              cfg.Clock,
+		Logger:             cfg.Logger,
+		WorkDir:            filepath.Join(s.dataDir, "instances"),
+		IdleTimeout:        cfg.IdleTimeout,
+		AccountConcurrency: cfg.AccountConcurrency,
+		Logs:               s.logs,
+		Endpoint:           s.URL(),
+		Credentials: func(account string) (string, string, string) {
+			c := s.accounts.Issue(account)
+			return c.AccessKeyID, c.SecretAccessKey, c.SessionToken
+		},
+	})
+	if err != nil {
+		return err
+	}
+	s.lambda, err = lambda.New(lambda.Config{
+		DB: s.db, Runner: s.runtime, Outbox: s.outbox, Logs: s.logs,
+		CodeDir: filepath.Join(s.dataDir, "code"), AccountConcurrency: cfg.AccountConcurrency,
+		Clock: cfg.Clock, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	var verifier *auth.Verifier
+	if cfg.VerifyAuth {
+		verifier = auth.NewVerifier(s.accounts, cfg.Clock)
+	}
+	s.edge = edge.New(edge.Config{
+		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec()},
+		Accounts: s.accounts,
+		Verifier: verifier,
+		Internal: s.internalHandler(),
+		Logger:   cfg.Logger,
+	})
+	s.outbox.Start()
+	return nil
+}
+
+// URL is the endpoint clients use, e.g. http://127.0.0.1:4566.
+func (s *Server) URL() string {
+	if s.listener == nil {
+		return "http://" + s.cfg.Addr
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// DataDir is where state lives (a temporary directory when ephemeral).
+func (s *Server) DataDir() string { return s.dataDir }
+
+// Handler is the edge, for embedding without a listener of Nimbus's own.
+func (s *Server) Handler() http.Handler { return s.edge }
+
+// internalHandler serves Nimbus's own endpoints under /_nimbus/.
+func (s *Server) internalHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_nimbus/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"status":   "running",
+			"version":  Version,
+			"services": map[string]string{"lambda": "running", "logs": "running"},
+		})
+	})
+	mux.HandleFunc("GET /_nimbus/lambda/code/{file}", func(w http.ResponseWriter, r *http.Request) {
+		file := r.PathValue("file")
+		if !codeFile.MatchString(file) {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/zip")
+		http.ServeFile(w, r, filepath.Join(s.dataDir, "code", file))
+	})
+	return mux
+}
+
+var codeFile = regexp.MustCompile(`^[0-9a-f]{64}\.zip$`)
+
+// Shutdown stops accepting requests, lets in-flight requests and
+// invocations finish until ctx ends, then stops everything and closes the
+// store.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { s.closeErr = s.closeAll(ctx) })
+	return s.closeErr
+}
+
+func (s *Server) closeAll(ctx context.Context) error {
+	var errs []error
+	if s.http != nil {
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.http.Close()
+		}
+	}
+	if s.outbox != nil {
+		s.outbox.Close(ctx)
+	}
+	if s.runtime != nil {
+		errs = append(errs, s.runtime.Close(ctx))
+	}
+	if s.logs != nil {
+		errs = append(errs, s.logs.Close())
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	if s.cfg.Ephemeral && s.dataDir != "" {
+		os.RemoveAll(s.dataDir)
+	}
+	return errors.Join(errs...)
+}

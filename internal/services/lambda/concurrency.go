@@ -1,0 +1,87 @@
+package lambda
+
+import (
+	"context"
+
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+)
+
+// minUnreserved is the concurrency Lambda keeps unreserved in an account.
+const minUnreserved = 100
+
+// PutFunctionConcurrency reserves concurrency for a function.
+func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionConcurrencyRequest) (*Concurrency, error) {
+	n := deref(in.ReservedConcurrentExecutions, 0)
+	info := awsproto.Info(ctx)
+	var out *Concurrency
+	_, err := s.update(ctx, deref(in.FunctionName, ""), nil, func(f *function) error {
+		reserved := int32(0)
+		s.mu.RLock()
+		for k, other := range s.functions {
+			if k.Account == info.Account && k.Region == info.Region && k != f.key() && other.Reserved != nil {
+				reserved += *other.Reserved
+			}
+		}
+		s.mu.RUnlock()
+		if left := int32(s.cfg.AccountConcurrency) - reserved - n; left < minUnreserved {
+			return ErrInvalidParameterValueException("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", minUnreserved)
+		}
+		f.Reserved = &n
+		out = &Concurrency{ReservedConcurrentExecutions: ptr(n)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetFunctionConcurrency answers the function's reserved concurrency.
+func (s *Service) GetFunctionConcurrency(ctx context.Context, in *GetFunctionConcurrencyRequest) (*GetFunctionConcurrencyResponse, error) {
+	f, _, err := s.find(ctx, deref(in.FunctionName, ""), nil)
+	if err != nil {
+		return nil, err
+	}
+	out := &GetFunctionConcurrencyResponse{}
+	if f.Reserved != nil {
+		out.ReservedConcurrentExecutions = ptr(*f.Reserved)
+	}
+	return out, nil
+}
+
+// DeleteFunctionConcurrency removes the function's reservation.
+func (s *Service) DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunctionConcurrencyRequest) error {
+	_, err := s.update(ctx, deref(in.FunctionName, ""), nil, func(f *function) error {
+		f.Reserved = nil
+		return nil
+	})
+	return err
+}
+
+// GetAccountSettings answers the account's limits and usage.
+func (s *Service) GetAccountSettings(ctx context.Context, _ *GetAccountSettingsRequest) (*GetAccountSettingsResponse, error) {
+	info := awsproto.Info(ctx)
+	var count, codeSize int64
+	reserved := int32(0)
+	s.mu.RLock()
+	for k, f := range s.functions {
+		if k.Account == info.Account && k.Region == info.Region {
+			count++
+			codeSize += f.CodeSize
+			if f.Reserved != nil {
+				reserved += *f.Reserved
+			}
+		}
+	}
+	s.mu.RUnlock()
+	return &GetAccountSettingsResponse{
+		AccountLimit: &AccountLimit{
+			CodeSizeUnzipped:               ptr(int64(262144000)),
+			CodeSizeZipped:                 ptr(int64(52428800)),
+			ConcurrentExecutions:           ptr(int32(s.cfg.AccountConcurrency)),
+			TotalCodeSize:                  ptr(int64(80530636800)),
+			UnreservedConcurrentExecutions: ptr(int32(s.cfg.AccountConcurrency) - reserved),
+		},
+		AccountUsage: &AccountUsage{FunctionCount: ptr(count), TotalCodeSize: ptr(codeSize)},
+	}, nil
+}

@@ -1,0 +1,137 @@
+package lambda
+
+import (
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/arn"
+)
+
+// latest is the only version until versions are published.
+const latest = "$LATEST"
+
+// functionKey names a function within the whole server.
+type functionKey struct {
+	Account, Region, Name string
+}
+
+// function is the stored record of one function ($LATEST). Records are
+// immutable once published in Service.functions: writers store a copy.
+type function struct {
+	Account      string            `json:"account"`
+	Region       string            `json:"region"`
+	Name         string            `json:"name"`
+	Runtime      string            `json:"runtime"`
+	Handler      string            `json:"handler"`
+	Role         string            `json:"role"`
+	Description  string            `json:"description"`
+	MemorySize   int32             `json:"memorySize"`
+	Timeout      int32             `json:"timeout"`
+	Ephemeral    int32             `json:"ephemeralStorage"`
+	Architecture string            `json:"architecture"`
+	Environment  map[string]string `json:"environment,omitempty"`
+	DeadLetter   string            `json:"deadLetterTarget,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	// CodeSHA256 is the base64 SHA-256 of the zip, as AWS reports it; the
+	// code is unpacked under CodeDir/<hex sha256>.
+	CodeSHA256   string    `json:"codeSha256"`
+	CodeHex      string    `json:"codeHex"`
+	CodeSize     int64     `json:"codeSize"`
+	RevisionID   string    `json:"revisionId"`
+	LastModified time.Time `json:"lastModified"`
+	// Reserved is the reserved concurrency; nil when none is set.
+	Reserved *int32 `json:"reservedConcurrency,omitempty"`
+	// Created marks a function whose first read answers State Pending.
+	Created time.Time `json:"created"`
+}
+
+func (f *function) key() functionKey { return functionKey{f.Account, f.Region, f.Name} }
+
+func (f *function) arn() string { return arn.Lambda(f.Region, f.Account, f.Name) }
+
+func (f *function) logGroup() string { return "/aws/lambda/" + f.Name }
+
+func (f *function) clone() *function {
+	c := *f
+	c.Environment = cloneMap(f.Environment)
+	c.Tags = cloneMap(f.Tags)
+	if f.Reserved != nil {
+		r := *f.Reserved
+		c.Reserved = &r
+	}
+	return &c
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// lastModifiedFormat is how Lambda writes LastModified.
+const lastModifiedFormat = "2006-01-02T15:04:05.000-0700"
+
+// configuration renders the record as the API's FunctionConfiguration.
+// state is "Pending" right after CreateFunction; update is "InProgress"
+// right after an update, as Lambda answers those calls.
+func (f *function) configuration(state, update string) *FunctionConfiguration {
+	c := &FunctionConfiguration{
+		Architectures:    []string{f.Architecture},
+		CodeSha256:       ptr(f.CodeSHA256),
+		CodeSize:         ptr(f.CodeSize),
+		Description:      ptr(f.Description),
+		Environment:      &EnvironmentResponse{Variables: nonNil(f.Environment)},
+		EphemeralStorage: &EphemeralStorage{Size: ptr(f.Ephemeral)},
+		FunctionArn:      ptr(f.arn()),
+		FunctionName:     ptr(f.Name),
+		Handler:          ptr(f.Handler),
+		LastModified:     ptr(f.LastModified.UTC().Format(lastModifiedFormat)),
+		LoggingConfig:    &LoggingConfig{LogFormat: ptr("Text"), LogGroup: ptr(f.logGroup())},
+		MemorySize:       ptr(f.MemorySize),
+		PackageType:      ptr("Zip"),
+		RevisionId:       ptr(f.RevisionID),
+		Role:             ptr(f.Role),
+		Runtime:          ptr(f.Runtime),
+		SnapStart:        &SnapStartResponse{ApplyOn: ptr("None"), OptimizationStatus: ptr("Off")},
+		State:            ptr("Active"),
+		Timeout:          ptr(f.Timeout),
+		TracingConfig:    &TracingConfigResponse{Mode: ptr("PassThrough")},
+		Version:          ptr(latest),
+	}
+	if f.DeadLetter != "" {
+		c.DeadLetterConfig = &DeadLetterConfig{TargetArn: ptr(f.DeadLetter)}
+	}
+	switch {
+	case state == "Pending":
+		c.State = ptr("Pending")
+		c.StateReason = ptr("The function is being created.")
+		c.StateReasonCode = ptr("Creating")
+	case update == "InProgress":
+		c.LastUpdateStatus = ptr("InProgress")
+		c.LastUpdateStatusReason = ptr("The function is being created.")
+		c.LastUpdateStatusReasonCode = ptr("Creating")
+	default:
+		c.LastUpdateStatus = ptr("Successful")
+	}
+	return c
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}

@@ -1,0 +1,138 @@
+package lambda
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/awserr"
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/runtime"
+	"github.com/nimbus-dev/nimbus/internal/trace"
+)
+
+// Payload limits of Invoke, as Lambda's quotas give them.
+const (
+	maxSyncPayload  = 6291456
+	maxAsyncPayload = 1048576
+)
+
+// Invoke runs the function synchronously (RequestResponse), queues it
+// (Event) or only checks the call (DryRun).
+func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*InvocationResponse, error) {
+	f, t, err := s.find(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	if err != nil {
+		return nil, err
+	}
+	payload := in.Payload
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	}
+	invocationType := deref(in.InvocationType, "RequestResponse")
+	switch invocationType {
+	case "RequestResponse":
+		if len(payload) > maxSyncPayload {
+			return nil, requestTooLarge(maxSyncPayload)
+		}
+	case "Event":
+		if len(payload) > maxAsyncPayload {
+			return nil, requestTooLarge(maxAsyncPayload)
+		}
+	case "DryRun":
+	default:
+		return nil, ErrInvalidParameterValueException("%s", "1 validation error detected: Value '"+invocationType+"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
+	}
+	if !json.Valid(payload) {
+		return nil, ErrInvalidRequestContentException("Could not parse request body into json: Could not parse payload into json: Unexpected character: expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')")
+	}
+	info := awsproto.Info(ctx)
+	hdr := trace.Continue(trace.Parse(info.TraceHeader), s.cfg.Clock.Now())
+	switch invocationType {
+	case "DryRun":
+		return &InvocationResponse{StatusCode: ptr(int32(http.StatusNoContent))}, nil
+	case "Event":
+		if err := s.enqueueAsync(f, t, info.ID, payload, hdr); err != nil {
+			return nil, err
+		}
+		return &InvocationResponse{StatusCode: ptr(int32(http.StatusAccepted))}, nil
+	}
+
+	var clientContext string
+	if in.ClientContext != nil {
+		raw, err := base64.StdEncoding.DecodeString(*in.ClientContext)
+		if err != nil || !json.Valid(raw) {
+			return nil, ErrInvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
+		}
+		clientContext = string(raw)
+	}
+	tail := deref(in.LogType, "None") == "Tail"
+	resp, err := s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
+		ID:            info.ID,
+		Payload:       payload,
+		InvokedARN:    t.arn(),
+		TraceID:       hdr.String(),
+		ClientContext: clientContext,
+		Tail:          tail,
+	})
+	if err != nil {
+		return nil, invokeError(err)
+	}
+	out := &InvocationResponse{
+		StatusCode:      ptr(int32(http.StatusOK)),
+		Payload:         resp.Payload,
+		ExecutedVersion: ptr(latest),
+	}
+	if resp.FunctionError != "" {
+		out.FunctionError = ptr(resp.FunctionError)
+	}
+	if tail {
+		out.LogResult = ptr(base64.StdEncoding.EncodeToString(resp.LogTail))
+	}
+	return out, nil
+}
+
+// invokeError turns a runtime failure into the API's error.
+func invokeError(err error) error {
+	var throttle *runtime.ThrottleError
+	if errors.As(err, &throttle) {
+		e := ErrTooManyRequestsException("Rate Exceeded.")
+		e.With("Reason", throttle.Reason)
+		e.Header = http.Header{"Retry-After": {"1"}}
+		return e
+	}
+	return err
+}
+
+func requestTooLarge(limit int) *awserr.Error {
+	e := awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+		"Request must be smaller than %d bytes for the InvokeFunction operation", limit)
+	e.MessageMember = "Message"
+	return e.With("Type", "User")
+}
+
+// runtimeFunction describes f to the runtime.
+func (s *Service) runtimeFunction(f *function) *runtime.Function {
+	fn := &runtime.Function{
+		Account:     f.Account,
+		Region:      f.Region,
+		Name:        f.Name,
+		Version:     latest,
+		ARN:         f.arn(),
+		Runtime:     f.Runtime,
+		Handler:     f.Handler,
+		CodeDir:     s.codeDir(f.CodeHex),
+		Revision:    f.RevisionID,
+		MemoryMB:    int(f.MemorySize),
+		Timeout:     time.Duration(f.Timeout) * time.Second,
+		Environment: f.Environment,
+		LogGroup:    f.logGroup(),
+	}
+	if f.Reserved != nil {
+		n := int(*f.Reserved)
+		fn.ReservedConcurrency = &n
+	}
+	return fn
+}
