@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+)
+
+// run executes the nimbus command line in-process.
+func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out, errOut bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SetArgs(args)
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func TestInvokeAndLogsCommands(t *testing.T) {
+	n := nimbustest.Start(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	client := lambda.NewFromConfig(n.Config())
+	if _, err := client.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
+		FunctionName: aws.String("cli"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: nimbustest.FunctionZip(t)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	endpoint := []string{"--endpoint", n.URL(), "--region", "us-east-1"}
+
+	out, _, err := run(t, append([]string{"invoke", "cli", "--payload", `{"action":"echo","any":"from the cli"}`}, endpoint...)...)
+	if err != nil || !strings.Contains(out, `"any":"from the cli"`) {
+		t.Fatalf("invoke printed %q, %v", out, err)
+	}
+	event := filepath.Join(t.TempDir(), "event.json")
+	os.WriteFile(event, []byte(`{"action":"print","text":"cli log line"}`), 0o644)
+	_, tail, err := run(t, append([]string{"invoke", "cli", "--payload", "@" + event, "--tail"}, endpoint...)...)
+	if err != nil || !strings.Contains(tail, "cli log line") || !strings.Contains(tail, "REPORT RequestId:") {
+		t.Fatalf("invoke --tail printed %q, %v", tail, err)
+	}
+	out, _, err = run(t, append([]string{"invoke", "cli", "--payload", `{"action":"error","text":"bad"}`}, endpoint...)...)
+	if err == nil || !strings.Contains(err.Error(), "errorString") || !strings.Contains(out, `"errorMessage":"bad"`) {
+		t.Fatalf("a failing invoke printed %q and returned %v", out, err)
+	}
+	out, _, err = run(t, append([]string{"invoke", "cli", "--async"}, endpoint...)...)
+	if err != nil || !strings.Contains(out, "202") {
+		t.Fatalf("invoke --async printed %q, %v", out, err)
+	}
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, _, err = run(t, append([]string{"logs", "cli", "--since", "1h"}, endpoint...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out, "cli log line") && strings.Contains(out, "START RequestId:") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logs printed %q", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	out, _, err = run(t, "version")
+	if err != nil || !strings.HasPrefix(out, "nimbus ") {
+		t.Fatalf("version printed %q, %v", out, err)
+	}
+}
+
+func TestUpRefusesPublicAddressWithoutAuth(t *testing.T) {
+	_, _, err := run(t, "up", "--addr", "0.0.0.0:0", "--ephemeral")
+	if err == nil || !strings.Contains(err.Error(), "--auth verify") {
+		t.Fatalf("up on 0.0.0.0 without auth returned %v", err)
+	}
+	_, _, err = run(t, "up", "--auth", "verify", "--ephemeral")
+	if err == nil || !strings.Contains(err.Error(), "needs credentials") {
+		t.Fatalf("up --auth verify without credentials returned %v", err)
+	}
+}
