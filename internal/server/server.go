@@ -293,17 +293,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) closeAll(ctx context.Context) error {
 	var errs []error
+	// The outbox stops starting deliveries at once; those in flight end when
+	// their invocation does, or with the runtime's ErrClosed if they were
+	// still waiting for capacity (they stay stored for the next start).
+	outboxDone := make(chan struct{})
+	go func() {
+		defer close(outboxDone)
+		if s.outbox != nil {
+			s.outbox.Close(ctx)
+		}
+	}()
 	if s.http != nil {
 		if err := s.http.Shutdown(ctx); err != nil {
 			s.http.Close()
 		}
 	}
-	if s.outbox != nil {
-		s.outbox.Close(ctx)
-	}
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Close(ctx))
 	}
+	<-outboxDone
 	if s.logs != nil {
 		errs = append(errs, s.logs.Close())
 	}

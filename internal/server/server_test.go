@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/server"
+)
+
+func TestHealth(t *testing.T) {
+	n := nimbustest.Start(t)
+	resp, err := http.Get(n.URL() + "/_nimbus/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got struct {
+		Status   string
+		Version  string
+		Services map[string]string
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != "running" || got.Version == "" {
+		t.Errorf("health = %+v", got)
+	}
+	if diff := cmp.Diff(map[string]string{"lambda": "running", "logs": "running"}, got.Services); diff != "" {
+		t.Errorf("services (-want +got):\n%s", diff)
+	}
+}
+
+func TestRefusesPublicAddressWithoutVerification(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     server.Config
+		wantErr string
+	}{
+		{"public without auth", server.Config{Addr: "0.0.0.0:0", Ephemeral: true}, "refusing to listen on 0.0.0.0:0 without --auth verify"},
+		{"bad address", server.Config{Addr: "nonsense", Ephemeral: true}, "invalid address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := server.New(tt.cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("New = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+	srv, err := server.New(server.Config{Addr: "0.0.0.0:0", Ephemeral: true, InsecurePublic: true})
+	if err != nil {
+		t.Fatalf("--insecure-public refused: %v", err)
+	}
+	srv.Shutdown(context.Background())
+}
+
+func TestShutdownLetsInFlightInvocationsFinish(t *testing.T) {
+	n := nimbustest.Start(t)
+	client := lambda.NewFromConfig(n.Config())
+	ctx := context.Background()
+	if _, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("slow"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: nimbustest.FunctionZip(t)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		out *lambda.InvokeOutput
+		err error
+	}
+	done := make(chan result)
+	go func() {
+		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(`{"action":"sleep","ms":700}`)})
+		done <- result{out, err}
+	}()
+	time.Sleep(300 * time.Millisecond) // the invocation is running
+	shutdownCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := n.Shutdown(shutdownCtx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	r := <-done
+	if r.err != nil || r.out.FunctionError != nil {
+		t.Fatalf("the in-flight invocation did not finish cleanly: %v %s", r.err, r.out.Payload)
+	}
+	if _, err := http.Get(n.URL() + "/_nimbus/health"); err == nil {
+		t.Error("the server still answers after Shutdown")
+	}
+}
+
+func TestCodeLocationServesTheZip(t *testing.T) {
+	n := nimbustest.Start(t)
+	client := lambda.NewFromConfig(n.Config())
+	zip := nimbustest.FunctionZip(t)
+	ctx := context.Background()
+	if _, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("zipped"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: zip},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("zipped")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(aws.ToString(got.Code.Location))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != string(zip) {
+		t.Fatalf("Code.Location %s answered %d with %d bytes, want the %d-byte zip", aws.ToString(got.Code.Location), resp.StatusCode, len(body), len(zip))
+	}
+	resp, _ = http.Get(n.URL() + "/_nimbus/lambda/code/..%2f..%2fdb.zip")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a traversal in the code path answered %d", resp.StatusCode)
+	}
+}
