@@ -24,6 +24,9 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if deref(in.PackageType, "Zip") != "Zip" {
 		return nil, ErrInvalidParameterValueException("PackageType Image is not supported by Nimbus yet; deploy a zip package")
 	}
+	if err := unsupported(deref(in.Publish, false), in.Layers); err != nil {
+		return nil, err
+	}
 	if in.Runtime == nil || in.Handler == nil {
 		return nil, ErrInvalidParameterValueException("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
 	}
@@ -75,6 +78,18 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		return nil, err
 	}
 	return f.configuration("Pending", ""), nil
+}
+
+// unsupported refuses, by name, parameters whose feature Nimbus does not
+// have yet, rather than ignoring them.
+func unsupported(publish bool, layers []string) error {
+	switch {
+	case publish:
+		return ErrInvalidParameterValueException("Publish is not supported by Nimbus yet: functions have only the $LATEST version")
+	case len(layers) > 0:
+		return ErrInvalidParameterValueException("Layers are not supported by Nimbus yet")
+	}
+	return nil
 }
 
 // zipOf returns the deployment package of a Code parameter.
@@ -156,6 +171,9 @@ func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (
 // UpdateFunctionCode replaces the function's code; warm instances of the
 // old code are retired.
 func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCodeRequest) (*FunctionConfiguration, error) {
+	if err := unsupported(deref(in.Publish, false), nil); err != nil {
+		return nil, err
+	}
 	code := &FunctionCode{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, ImageUri: in.ImageUri}
 	zip, err := zipOf(code)
 	if err != nil {
@@ -175,6 +193,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 
 // UpdateFunctionConfiguration changes the function's settings.
 func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFunctionConfigurationRequest) (*FunctionConfiguration, error) {
+	if err := unsupported(false, in.Layers); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, deref(in.FunctionName, ""), in.RevisionId, func(f *function) error {
 		if in.Runtime != nil {
 			f.Runtime = *in.Runtime

@@ -198,6 +198,11 @@ func TestCreateFunctionValidation(t *testing.T) {
 		{"reserved env", func(in *lambda.CreateFunctionInput) {
 			in.Environment = &types.Environment{Variables: map[string]string{"AWS_REGION": "x"}}
 		}, "InvalidParameterValueException", "Reserved keys used in this request: AWS_REGION"},
+		{"publish", func(in *lambda.CreateFunctionInput) { in.Publish = true }, "InvalidParameterValueException",
+			"Publish is not supported by Nimbus yet"},
+		{"layers", func(in *lambda.CreateFunctionInput) {
+			in.Layers = []string{"arn:aws:lambda:us-east-1:000000000000:layer:l:1"}
+		}, "InvalidParameterValueException", "Layers are not supported by Nimbus yet"},
 		{"env over 4KB", func(in *lambda.CreateFunctionInput) {
 			in.Environment = &types.Environment{Variables: map[string]string{"BIG": strings.Repeat("x", 4096)}}
 		}, "InvalidParameterValueException", "exceeded the 4KB limit"},
