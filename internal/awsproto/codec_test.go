@@ -69,17 +69,7 @@ func serve(t *testing.T, spec *awsproto.Spec) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		op, labels, aerr := spec.Resolve(r)
-		if aerr != nil {
-			spec.WriteError(w, aerr)
-			return
-		}
-		in, aerr := spec.Decode(r, body, op, labels)
-		if aerr != nil {
-			spec.WriteError(w, aerr)
-			return
-		}
-		out, err := op.Call(r.Context(), in)
+		op, out, err := spec.Dispatch(r.Context(), r, body)
 		if err != nil {
 			e, _ := awserr.As(err)
 			spec.WriteError(w, e)

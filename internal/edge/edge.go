@@ -173,22 +173,8 @@ func (e *Edge) serve(w http.ResponseWriter, r *http.Request, spec *awsproto.Spec
 		spec.WriteError(w, aerr)
 		return
 	}
-	op, labels, aerr := spec.Resolve(r)
-	if aerr != nil {
-		spec.WriteError(w, aerr)
-		return
-	}
-	in, aerr := spec.Decode(r, body, op, labels)
-	if aerr != nil {
-		spec.WriteError(w, aerr)
-		return
-	}
-	if aerr := spec.Validate(in); aerr != nil {
-		spec.WriteError(w, aerr)
-		return
-	}
 	ctx := awsproto.WithInfo(r.Context(), info)
-	out, err := op.Call(ctx, in)
+	op, out, err := spec.Dispatch(ctx, r, body)
 	if err != nil {
 		e.writeError(ctx, w, spec, err)
 		return

@@ -79,27 +79,13 @@ func serve(t *testing.T, spec *awsproto.Spec) http.Handler {
 			spec.WriteError(w, awserr.Internal())
 			return
 		}
-		op, labels, aerr := spec.Resolve(r)
-		if aerr != nil {
-			spec.WriteError(w, aerr)
-			return
-		}
-		in, aerr := spec.Decode(r, body, op, labels)
-		if aerr != nil {
-			spec.WriteError(w, aerr)
-			return
-		}
-		if aerr := spec.Validate(in); aerr != nil {
-			spec.WriteError(w, aerr)
-			return
-		}
-		out, err := op.Call(awsproto.WithInfo(r.Context(), info), in)
+		op, out, err := spec.Dispatch(awsproto.WithInfo(r.Context(), info), r, body)
 		if err != nil {
 			if e, ok := awserr.As(err); ok {
 				spec.WriteError(w, e)
 				return
 			}
-			t.Errorf("%s: internal error: %v", op.Name, err)
+			t.Errorf("internal error: %v", err)
 			spec.WriteError(w, awserr.Internal())
 			return
 		}
