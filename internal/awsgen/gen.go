@@ -14,6 +14,7 @@ type generator struct {
 	m        *model
 	pkg      string
 	reach    map[string]bool // structure shapes reachable from operations (not errors)
+	inputs   map[string]bool // structure shapes reachable from operation inputs
 	errs     map[string]bool // error shapes
 	patterns map[string]string
 	opNames  []string
@@ -27,7 +28,7 @@ type generator struct {
 var reservedTypeNames = map[string]bool{"Service": true, "Config": true, "Spec": true}
 
 func newGenerator(m *model, pkg string) *generator {
-	g := &generator{m: m, pkg: pkg, reach: map[string]bool{}, errs: map[string]bool{}, patterns: map[string]string{}, noValidate: map[string]bool{}}
+	g := &generator{m: m, pkg: pkg, reach: map[string]bool{}, inputs: map[string]bool{}, errs: map[string]bool{}, patterns: map[string]string{}, noValidate: map[string]bool{}}
 	for name := range m.Operations {
 		g.opNames = append(g.opNames, name)
 	}
@@ -35,10 +36,11 @@ func newGenerator(m *model, pkg string) *generator {
 	for _, name := range g.opNames {
 		op := m.Operations[name]
 		if op.Input != nil {
-			g.walk(op.Input.Shape)
+			g.walk(op.Input.Shape, g.inputs)
+			g.walk(op.Input.Shape, g.reach)
 		}
 		if op.Output != nil {
-			g.walk(op.Output.Shape)
+			g.walk(op.Output.Shape, g.reach)
 		}
 		for _, e := range op.Errors {
 			g.errs[e.Shape] = true
@@ -47,23 +49,24 @@ func newGenerator(m *model, pkg string) *generator {
 	return g
 }
 
-func (g *generator) walk(name string) {
+// walk adds to seen the structure shapes reachable from name.
+func (g *generator) walk(name string, seen map[string]bool) {
 	s := g.m.Shapes[name]
 	switch s.Type {
 	case "structure":
 		// Event streams are not encoded yet; their members are not needed.
-		if g.reach[name] || s.Exception || s.EventStream {
+		if seen[name] || s.Exception || s.EventStream {
 			return
 		}
-		g.reach[name] = true
+		seen[name] = true
 		for _, mem := range sortedMembers(s) {
-			g.walk(s.Members[mem].Shape)
+			g.walk(s.Members[mem].Shape, seen)
 		}
 	case "list":
-		g.walk(s.Member.Shape)
+		g.walk(s.Member.Shape, seen)
 	case "map":
-		g.walk(s.Key.Shape)
-		g.walk(s.Value.Shape)
+		g.walk(s.Key.Shape, seen)
+		g.walk(s.Value.Shape, seen)
 	}
 }
 
@@ -303,7 +306,8 @@ func (g *generator) writeErrors(b *bytes.Buffer) {
 
 func (g *generator) writeValidators(b *bytes.Buffer) {
 	var body bytes.Buffer
-	for _, name := range sortedKeys(g.reach) {
+	// Only inputs are validated; outputs are ours.
+	for _, name := range sortedKeys(g.inputs) {
 		s := g.m.Shapes[name]
 		if s.Document {
 			continue
@@ -395,14 +399,15 @@ func (g *generator) validateMember(b *bytes.Buffer, expr, path, shapeName string
 		var inner bytes.Buffer
 		g.validateMember(&inner, "e", "p", s.Member.Shape, false, false)
 		if inner.Len() > 0 {
-			fmt.Fprintf(b, "for i, e := range %s {\np := v.Index(%s, i)\n_ = p\n%s}\n", expr, path, inner.String())
+			// AWS reports an element's violation at the list's own path.
+			fmt.Fprintf(b, "for _, e := range %s {\np := %s\n%s}\n", expr, path, inner.String())
 		}
 	case "map":
 		var inner bytes.Buffer
 		g.validateMember(&inner, "k", "p", s.Key.Shape, false, false)
 		g.validateMember(&inner, "e", "p", s.Value.Shape, false, false)
 		if inner.Len() > 0 {
-			fmt.Fprintf(b, "for k, e := range %s {\np := v.Key(%s, k)\n_, _ = k, e\n%s}\n", expr, path, inner.String())
+			fmt.Fprintf(b, "for k, e := range %s {\np := %s\n_, _ = k, e\n%s}\n", expr, path, inner.String())
 		}
 	}
 }

@@ -200,8 +200,9 @@ func FuzzRoute(f *testing.F) {
 		{Name: "B", Method: "GET", Path: "/{Bucket}/{Key+}"},
 		{Name: "C", Method: "GET", Path: "/{Bucket}?acl"},
 		{Name: "D", Method: "GET", Path: "/2015-03-31/functions/"},
+		{Name: "E", Method: "GET", Path: "/{Bucket}?list-type=2"},
 	}}
-	for _, s := range []string{"/2015-03-31/functions/f/invocations", "/b/k/e/y", "/b?acl", "/%zz/..//", "/2015-03-31/functions/"} {
+	for _, s := range []string{"/2015-03-31/functions/f/invocations", "/b/k/e/y", "/b?acl", "/%zz/..//", "/2015-03-31/functions/", "/b?list-type=2", "/b?list-type=1"} {
 		f.Add("GET", s)
 		f.Add("POST", s)
 	}

@@ -14,8 +14,14 @@ type route struct {
 	op       *Operation
 	method   string
 	segments []segment
-	query    []string // literal query keys the template requires
+	query    []queryLiteral // query parameters the template requires
 	literals int
+}
+
+// queryLiteral is a "?key" or "?key=value" of a path template.
+type queryLiteral struct {
+	key, value string
+	hasValue   bool
 }
 
 type segment struct {
@@ -29,8 +35,8 @@ func newRoute(op *Operation) route {
 	r := route{op: op, method: op.Method}
 	for _, q := range strings.Split(query, "&") {
 		if q != "" {
-			k, _, _ := strings.Cut(q, "=")
-			r.query = append(r.query, k)
+			k, v, hasValue := strings.Cut(q, "=")
+			r.query = append(r.query, queryLiteral{key: k, value: v, hasValue: hasValue})
 		}
 	}
 	for _, s := range splitPath(path) {
@@ -73,8 +79,9 @@ func (r *route) match(method string, segs []string, query url.Values) (map[strin
 	if method != r.method {
 		return nil, false
 	}
-	for _, k := range r.query {
-		if _, ok := query[k]; !ok {
+	for _, q := range r.query {
+		vals, ok := query[q.key]
+		if !ok || (q.hasValue && (len(vals) == 0 || vals[0] != q.value)) {
 			return nil, false
 		}
 	}

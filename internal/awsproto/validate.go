@@ -30,13 +30,6 @@ func (v *Validator) Path(parent, member string) string {
 	return parent + "." + member
 }
 
-// Index is the path of a list element. AWS reports element violations at
-// the list's own path.
-func (v *Validator) Index(list string, i int) string { return list }
-
-// Key is the path of a map entry; AWS reports them at the map's path.
-func (v *Validator) Key(m string, key string) string { return m }
-
 func (v *Validator) fail(path string, value any, constraint string) {
 	v.msgs = append(v.msgs, fmt.Sprintf("Value '%s' at '%s' failed to satisfy constraint: Member must %s", render(value), path, constraint))
 }

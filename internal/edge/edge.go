@@ -176,6 +176,10 @@ func (e *Edge) serve(w http.ResponseWriter, r *http.Request, spec *awsproto.Spec
 	ctx := awsproto.WithInfo(r.Context(), info)
 	op, out, err := spec.Dispatch(ctx, r, body)
 	if err != nil {
+		if r.Context().Err() != nil {
+			// The client went away; nobody reads the answer.
+			return
+		}
 		e.writeError(ctx, w, spec, err)
 		return
 	}
@@ -220,10 +224,6 @@ func (e *Edge) authenticate(r *http.Request, body []byte, info *awsproto.Request
 func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, spec *awsproto.Spec, err error) {
 	if aerr, ok := awserr.As(err); ok {
 		spec.WriteError(w, aerr)
-		return
-	}
-	if errors.Is(err, context.Canceled) {
-		// The client went away; nobody reads the answer.
 		return
 	}
 	e.cfg.Logger.Error("internal error", "service", spec.Name, "request_id", awsproto.Info(ctx).ID, "error", err)

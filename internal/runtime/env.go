@@ -8,8 +8,12 @@ import (
 	"strings"
 )
 
-// reservedEnv are the variables Lambda sets and users may not override.
-var reservedEnv = map[string]bool{
+// IsReservedEnv reports whether Lambda reserves the variable: it sets it
+// itself and refuses it in a function's configuration.
+func IsReservedEnv(name string) bool { return lambdaReservedEnv[name] }
+
+// lambdaReservedEnv are the variables Lambda sets and users may not set.
+var lambdaReservedEnv = map[string]bool{
 	"_HANDLER":                        true,
 	"_X_AMZN_TRACE_ID":                true,
 	"AWS_REGION":                      true,
@@ -28,10 +32,19 @@ var reservedEnv = map[string]bool{
 	"LAMBDA_TASK_ROOT":                true,
 	"LAMBDA_RUNTIME_DIR":              true,
 	"TZ":                              true,
-	// Ours: the instance's private dirs.
-	"HOME":   true,
-	"TMPDIR": true,
+	"AWS_ACCESS_KEY":                  true,
 }
+
+// reservedEnv are the variables an instance's environment takes from
+// Nimbus whatever the configuration says: Lambda's, and the instance's
+// private directories.
+var reservedEnv = func() map[string]bool {
+	m := map[string]bool{"HOME": true, "TMPDIR": true}
+	for k := range lambdaReservedEnv {
+		m[k] = true
+	}
+	return m
+}()
 
 // envSpec is what an instance's environment is made of.
 type envSpec struct {

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"time"
 
@@ -255,9 +254,6 @@ func (s *Server) URL() string {
 // DataDir is where state lives (a temporary directory when ephemeral).
 func (s *Server) DataDir() string { return s.dataDir }
 
-// Handler is the edge, for embedding without a listener of Nimbus's own.
-func (s *Server) Handler() http.Handler { return s.edge }
-
 // internalHandler serves Nimbus's own endpoints under /_nimbus/.
 func (s *Server) internalHandler() http.Handler {
 	mux := http.NewServeMux()
@@ -269,19 +265,9 @@ func (s *Server) internalHandler() http.Handler {
 			"services": map[string]string{"lambda": "running", "logs": "running"},
 		})
 	})
-	mux.HandleFunc("GET /_nimbus/lambda/code/{file}", func(w http.ResponseWriter, r *http.Request) {
-		file := r.PathValue("file")
-		if !codeFile.MatchString(file) {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/zip")
-		http.ServeFile(w, r, filepath.Join(s.dataDir, "code", file))
-	})
+	mux.Handle("GET "+lambda.CodePath, s.lambda.CodeHandler())
 	return mux
 }
-
-var codeFile = regexp.MustCompile(`^[0-9a-f]{64}\.zip$`)
 
 // Shutdown stops accepting requests, lets in-flight requests and
 // invocations finish until ctx ends, then stops everything and closes the

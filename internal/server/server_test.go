@@ -129,3 +129,34 @@ func TestCodeLocationServesTheZip(t *testing.T) {
 		t.Errorf("a traversal in the code path answered %d", resp.StatusCode)
 	}
 }
+
+func TestCodeLocationIsSignedAndExpires(t *testing.T) {
+	n := nimbustest.Start(t)
+	client := lambda.NewFromConfig(n.Config())
+	ctx := context.Background()
+	if _, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
+		FunctionName: aws.String("signed"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: nimbustest.FunctionZip(t)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("signed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := aws.ToString(got.Code.Location)
+	for name, url := range map[string]string{
+		"tampered signature": loc[:len(loc)-4] + "0000",
+		"unsigned":           strings.SplitN(loc, "?", 2)[0],
+		"later expiry":       strings.Replace(loc, "expires=", "expires=9", 1),
+	} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %s answered %d, want 403", name, url, resp.StatusCode)
+		}
+	}
+}

@@ -13,8 +13,18 @@ const minUnreserved = 100
 func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionConcurrencyRequest) (*Concurrency, error) {
 	n := deref(in.ReservedConcurrentExecutions, 0)
 	info := awsproto.Info(ctx)
+	t, err := resolve(ctx, deref(in.FunctionName, ""), nil)
+	if err != nil {
+		return nil, err
+	}
+	if t.qualifier != "" {
+		return nil, errQualified()
+	}
+	if _, _, err := s.findVersion(ctx, deref(in.FunctionName, ""), nil); err != nil {
+		return nil, err
+	}
 	var out *Concurrency
-	_, err := s.update(ctx, deref(in.FunctionName, ""), nil, func(f *function) error {
+	_, err = s.updateMeta(ctx, deref(in.FunctionName, ""), func(f *function) error {
 		reserved := int32(0)
 		s.mu.RLock()
 		for k, other := range s.functions {
@@ -51,7 +61,7 @@ func (s *Service) GetFunctionConcurrency(ctx context.Context, in *GetFunctionCon
 
 // DeleteFunctionConcurrency removes the function's reservation.
 func (s *Service) DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunctionConcurrencyRequest) error {
-	_, err := s.update(ctx, deref(in.FunctionName, ""), nil, func(f *function) error {
+	_, err := s.updateMeta(ctx, deref(in.FunctionName, ""), func(f *function) error {
 		f.Reserved = nil
 		return nil
 	})

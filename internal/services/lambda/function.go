@@ -28,7 +28,9 @@ type function struct {
 	Timeout      int32             `json:"timeout"`
 	Ephemeral    int32             `json:"ephemeralStorage"`
 	Architecture string            `json:"architecture"`
-	Environment  map[string]string `json:"environment,omitempty"`
+	// Environment is nil when never set (Lambda then omits it) and empty
+	// when set to no variables.
+	Environment  map[string]string `json:"environment"`
 	DeadLetter   string            `json:"deadLetterTarget,omitempty"`
 	Tags         map[string]string `json:"tags,omitempty"`
 	// CodeSHA256 is the base64 SHA-256 of the zip, as AWS reports it; the
@@ -40,8 +42,10 @@ type function struct {
 	LastModified time.Time `json:"lastModified"`
 	// Reserved is the reserved concurrency; nil when none is set.
 	Reserved *int32 `json:"reservedConcurrency,omitempty"`
-	// Created marks a function whose first read answers State Pending.
-	Created time.Time `json:"created"`
+	// Settings Nimbus keeps and reports but does not act on locally.
+	TracingMode string     `json:"tracingMode,omitempty"`
+	KMSKeyArn   string     `json:"kmsKeyArn,omitempty"`
+	Vpc         *VpcConfig `json:"vpc,omitempty"`
 }
 
 func (f *function) key() functionKey { return functionKey{f.Account, f.Region, f.Name} }
@@ -57,6 +61,10 @@ func (f *function) clone() *function {
 	if f.Reserved != nil {
 		r := *f.Reserved
 		c.Reserved = &r
+	}
+	if f.Vpc != nil {
+		v := *f.Vpc
+		c.Vpc = &v
 	}
 	return &c
 }
@@ -75,16 +83,24 @@ func cloneMap(m map[string]string) map[string]string {
 // lastModifiedFormat is how Lambda writes LastModified.
 const lastModifiedFormat = "2006-01-02T15:04:05.000-0700"
 
+// view is the moment a configuration is rendered for: Lambda reports
+// state differently right after a create or update, and not at all in lists.
+type view int
+
+const (
+	viewGet view = iota
+	viewCreated
+	viewUpdated
+	viewListed
+)
+
 // configuration renders the record as the API's FunctionConfiguration.
-// state is "Pending" right after CreateFunction; update is "InProgress"
-// right after an update, as Lambda answers those calls.
-func (f *function) configuration(state, update string) *FunctionConfiguration {
+func (f *function) configuration(v view) *FunctionConfiguration {
 	c := &FunctionConfiguration{
 		Architectures:    []string{f.Architecture},
 		CodeSha256:       ptr(f.CodeSHA256),
 		CodeSize:         ptr(f.CodeSize),
 		Description:      ptr(f.Description),
-		Environment:      &EnvironmentResponse{Variables: nonNil(f.Environment)},
 		EphemeralStorage: &EphemeralStorage{Size: ptr(f.Ephemeral)},
 		FunctionArn:      ptr(f.arn()),
 		FunctionName:     ptr(f.Name),
@@ -97,32 +113,50 @@ func (f *function) configuration(state, update string) *FunctionConfiguration {
 		Role:             ptr(f.Role),
 		Runtime:          ptr(f.Runtime),
 		SnapStart:        &SnapStartResponse{ApplyOn: ptr("None"), OptimizationStatus: ptr("Off")},
-		State:            ptr("Active"),
 		Timeout:          ptr(f.Timeout),
-		TracingConfig:    &TracingConfigResponse{Mode: ptr("PassThrough")},
+		TracingConfig:    &TracingConfigResponse{Mode: ptr(f.tracingMode())},
 		Version:          ptr(latest),
+	}
+	if f.Environment != nil {
+		c.Environment = &EnvironmentResponse{Variables: f.Environment}
 	}
 	if f.DeadLetter != "" {
 		c.DeadLetterConfig = &DeadLetterConfig{TargetArn: ptr(f.DeadLetter)}
 	}
-	switch {
-	case state == "Pending":
+	if f.KMSKeyArn != "" {
+		c.KMSKeyArn = ptr(f.KMSKeyArn)
+	}
+	if f.Vpc != nil {
+		c.VpcConfig = &VpcConfigResponse{SubnetIds: f.Vpc.SubnetIds, SecurityGroupIds: f.Vpc.SecurityGroupIds,
+			Ipv6AllowedForDualStack: f.Vpc.Ipv6AllowedForDualStack, VpcId: ptr("")}
+	}
+	switch v {
+	case viewCreated:
 		c.State = ptr("Pending")
 		c.StateReason = ptr("The function is being created.")
 		c.StateReasonCode = ptr("Creating")
-	case update == "InProgress":
+	case viewUpdated:
+		c.State = ptr("Active")
 		c.LastUpdateStatus = ptr("InProgress")
 		c.LastUpdateStatusReason = ptr("The function is being created.")
 		c.LastUpdateStatusReasonCode = ptr("Creating")
-	default:
+	case viewGet:
+		c.State = ptr("Active")
 		c.LastUpdateStatus = ptr("Successful")
 	}
 	return c
 }
 
+func (f *function) tracingMode() string {
+	if f.TracingMode == "" {
+		return "PassThrough"
+	}
+	return f.TracingMode
+}
+
 func ptr[T any](v T) *T { return &v }
 
-func nonNil(m map[string]string) map[string]string {
+func nonNilMap(m map[string]string) map[string]string {
 	if m == nil {
 		return map[string]string{}
 	}

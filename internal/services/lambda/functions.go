@@ -2,11 +2,19 @@ package lambda
 
 import (
 	"context"
-	"fmt"
+	"encoding/json"
 	"sort"
 	"strings"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/runtime"
+)
+
+// Limits Lambda enforces beyond the model's constraints.
+const (
+	maxTags        = 50
+	maxEnvironment = 4096
+	maxListItems   = 50
 )
 
 // CreateFunction stores a new function and unpacks its code.
@@ -24,11 +32,14 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if deref(in.PackageType, "Zip") != "Zip" {
 		return nil, ErrInvalidParameterValueException("PackageType Image is not supported by Nimbus yet; deploy a zip package")
 	}
-	if err := unsupported(deref(in.Publish, false), in.Layers); err != nil {
+	if err := unsupported(deref(in.Publish, false), in.Layers, in.LoggingConfig); err != nil {
 		return nil, err
 	}
 	if in.Runtime == nil || in.Handler == nil {
 		return nil, ErrInvalidParameterValueException("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+	}
+	if len(in.Tags) > maxTags {
+		return nil, ErrInvalidParameterValueException("Number of tags exceeds resource tag limit.")
 	}
 	f := &function{
 		Account: t.key.Account, Region: t.key.Region, Name: t.key.Name,
@@ -41,6 +52,8 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		Ephemeral:    512,
 		Architecture: "x86_64",
 		Tags:         in.Tags,
+		KMSKeyArn:    deref(in.KMSKeyArn, ""),
+		Vpc:          in.VpcConfig,
 	}
 	if in.EphemeralStorage != nil {
 		f.Ephemeral = deref(in.EphemeralStorage.Size, 512)
@@ -49,12 +62,15 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		f.Architecture = in.Architectures[0]
 	}
 	if in.Environment != nil {
-		f.Environment = in.Environment.Variables
+		f.Environment = nonNilMap(in.Environment.Variables)
 	}
 	if in.DeadLetterConfig != nil {
 		f.DeadLetter = deref(in.DeadLetterConfig.TargetArn, "")
 	}
-	if err := s.checkConfig(f); err != nil {
+	if in.TracingConfig != nil {
+		f.TracingMode = deref(in.TracingConfig.Mode, "")
+	}
+	if err := checkConfig(f); err != nil {
 		return nil, err
 	}
 	zip, err := zipOf(in.Code)
@@ -70,24 +86,27 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if f.CodeSHA256, f.CodeHex, err = s.unpack(zip); err != nil {
 		return nil, err
 	}
-	now := s.cfg.Clock.Now()
 	f.CodeSize = int64(len(zip))
 	f.RevisionID = s.cfg.IDs.RequestID()
-	f.LastModified, f.Created = now, now
+	f.LastModified = s.cfg.Clock.Now()
 	if err := s.save(f); err != nil {
 		return nil, err
 	}
-	return f.configuration("Pending", ""), nil
+	return f.configuration(viewCreated), nil
 }
 
 // unsupported refuses, by name, parameters whose feature Nimbus does not
 // have yet, rather than ignoring them.
-func unsupported(publish bool, layers []string) error {
+func unsupported(publish bool, layers []string, logging *LoggingConfig) error {
 	switch {
 	case publish:
 		return ErrInvalidParameterValueException("Publish is not supported by Nimbus yet: functions have only the $LATEST version")
 	case len(layers) > 0:
 		return ErrInvalidParameterValueException("Layers are not supported by Nimbus yet")
+	case logging != nil && deref(logging.LogFormat, "Text") != "Text":
+		return ErrInvalidParameterValueException("LoggingConfig LogFormat JSON is not supported by Nimbus yet")
+	case logging != nil && logging.LogGroup != nil:
+		return ErrInvalidParameterValueException("LoggingConfig LogGroup is not supported by Nimbus yet: functions log to /aws/lambda/<name>")
 	}
 	return nil
 }
@@ -114,12 +133,11 @@ func (s *Service) GetFunction(ctx context.Context, in *GetFunctionRequest) (*Get
 	if err != nil {
 		return nil, err
 	}
-	info := awsproto.Info(ctx)
 	out := &GetFunctionResponse{
-		Configuration: f.configuration("", ""),
+		Configuration: f.configuration(viewGet),
 		Code: &FunctionCodeLocation{
 			RepositoryType: ptr("S3"),
-			Location:       ptr(fmt.Sprintf("%s://%s/_nimbus/lambda/code/%s.zip", info.Scheme, info.Host, f.CodeHex)),
+			Location:       ptr(s.codeLocation(awsproto.Info(ctx), f.CodeHex)),
 		},
 		Tags: f.Tags,
 	}
@@ -135,19 +153,18 @@ func (s *Service) GetFunctionConfiguration(ctx context.Context, in *GetFunctionC
 	if err != nil {
 		return nil, err
 	}
-	return f.configuration("", ""), nil
+	return f.configuration(viewGet), nil
 }
 
 // ListFunctions pages through the caller's functions in name order; the
-// marker is the last name of the previous page.
+// marker is the last name of the previous page. Pages hold at most 50
+// functions, as on AWS.
 func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (*ListFunctionsResponse, error) {
 	info := awsproto.Info(ctx)
-	if v := deref(in.FunctionVersion, "ALL"); v != "ALL" {
-		return nil, ErrInvalidParameterValueException("%s", "1 validation error detected: Value '"+v+"' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]")
-	}
-	limit := int(deref(in.MaxItems, 50))
+	limit := min(int(deref(in.MaxItems, maxListItems)), maxListItems)
 	marker := deref(in.Marker, "")
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var names []string
 	for k := range s.functions {
 		if k.Account == info.Account && k.Region == info.Region && k.Name > marker {
@@ -161,23 +178,36 @@ func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (
 			out.NextMarker = ptr(names[i-1])
 			break
 		}
-		f := s.functions[functionKey{info.Account, info.Region, name}]
-		out.Functions = append(out.Functions, *f.configuration("", ""))
+		c := s.functions[functionKey{info.Account, info.Region, name}].configuration(viewListed)
+		if in.FunctionVersion != nil {
+			// With FunctionVersion=ALL every version is listed by its qualified ARN.
+			c.FunctionArn = ptr(*c.FunctionArn + ":" + latest)
+		}
+		out.Functions = append(out.Functions, *c)
 	}
-	s.mu.RUnlock()
 	return out, nil
 }
 
 // UpdateFunctionCode replaces the function's code; warm instances of the
-// old code are retired.
+// old code are retired. With DryRun nothing changes.
 func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCodeRequest) (*FunctionConfiguration, error) {
-	if err := unsupported(deref(in.Publish, false), nil); err != nil {
+	if err := unsupported(deref(in.Publish, false), nil, nil); err != nil {
 		return nil, err
 	}
 	code := &FunctionCode{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, ImageUri: in.ImageUri}
 	zip, err := zipOf(code)
 	if err != nil {
 		return nil, err
+	}
+	if deref(in.DryRun, false) {
+		f, _, err := s.find(ctx, deref(in.FunctionName, ""), nil)
+		if err != nil {
+			return nil, err
+		}
+		c := f.clone()
+		c.CodeSHA256, _ = codeHashes(zip)
+		c.CodeSize = int64(len(zip))
+		return c.configuration(viewGet), nil
 	}
 	return s.update(ctx, deref(in.FunctionName, ""), in.RevisionId, func(f *function) error {
 		if len(in.Architectures) == 1 {
@@ -193,7 +223,7 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 
 // UpdateFunctionConfiguration changes the function's settings.
 func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFunctionConfigurationRequest) (*FunctionConfiguration, error) {
-	if err := unsupported(false, in.Layers); err != nil {
+	if err := unsupported(false, in.Layers, in.LoggingConfig); err != nil {
 		return nil, err
 	}
 	return s.update(ctx, deref(in.FunctionName, ""), in.RevisionId, func(f *function) error {
@@ -219,17 +249,26 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 			f.Ephemeral = *in.EphemeralStorage.Size
 		}
 		if in.Environment != nil {
-			f.Environment = in.Environment.Variables
+			f.Environment = nonNilMap(in.Environment.Variables)
 		}
 		if in.DeadLetterConfig != nil {
 			f.DeadLetter = deref(in.DeadLetterConfig.TargetArn, "")
 		}
-		return s.checkConfig(f)
+		if in.TracingConfig != nil {
+			f.TracingMode = deref(in.TracingConfig.Mode, "")
+		}
+		if in.KMSKeyArn != nil {
+			f.KMSKeyArn = *in.KMSKeyArn
+		}
+		if in.VpcConfig != nil {
+			f.Vpc = in.VpcConfig
+		}
+		return checkConfig(f)
 	})
 }
 
 // update applies change to a copy of the function's record and stores it
-// with a new revision id.
+// with a new revision id; instances of the old revision are retired.
 func (s *Service) update(ctx context.Context, name string, revision *string, change func(*function) error) (*FunctionConfiguration, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
@@ -250,14 +289,34 @@ func (s *Service) update(ctx context.Context, name string, revision *string, cha
 		return nil, err
 	}
 	s.cfg.Runner.Retire(f.Account, f.Region, f.Name)
-	if cur.CodeHex != f.CodeHex {
-		s.collectCode(cur.CodeHex)
-	}
-	return f.configuration("", "InProgress"), nil
+	return f.configuration(viewUpdated), nil
 }
 
-// DeleteFunction removes the function, its code (when unused) and its
-// warm instances. Its log group stays, as on AWS.
+// updateMeta changes what is not the function's code or configuration
+// (tags, reserved concurrency): the revision stays and warm instances keep
+// serving.
+func (s *Service) updateMeta(ctx context.Context, name string, change func(*function) error) (*function, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	cur, t, err := s.find(ctx, name, nil)
+	if err != nil {
+		return nil, err
+	}
+	if t.qualifier != "" {
+		return nil, errQualified()
+	}
+	f := cur.clone()
+	if err := change(f); err != nil {
+		return nil, err
+	}
+	if err := s.save(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// DeleteFunction removes the function and its warm instances. Its log
+// group stays, as on AWS; its code is collected at the next start.
 func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest) (*DeleteFunctionResponse, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
@@ -272,7 +331,6 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 		return nil, err
 	}
 	s.cfg.Runner.Retire(f.Account, f.Region, f.Name)
-	s.collectCode(f.CodeHex)
 	return &DeleteFunctionResponse{StatusCode: ptr(int32(204))}, nil
 }
 
@@ -284,13 +342,13 @@ const knownRuntimes = "nodejs20.x, python3.14, provided.al2023, python3.12, pyth
 
 // checkConfig validates the settings Lambda checks beyond the model's
 // constraints.
-func (s *Service) checkConfig(f *function) error {
+func checkConfig(f *function) error {
 	supported := false
 	for _, r := range supportedRuntimes {
 		supported = supported || r == f.Runtime
 	}
 	if !supported {
-		if f.Runtime == "go1.x" || strings.Contains(", "+knownRuntimes+", ", ", "+f.Runtime+", ") {
+		if strings.Contains(", "+knownRuntimes+", ", ", "+f.Runtime+", ") {
 			return ErrInvalidParameterValueException("The runtime %s is not supported by Nimbus yet; supported runtimes: %s", f.Runtime, strings.Join(supportedRuntimes, ", "))
 		}
 		return ErrInvalidParameterValueException("Value %s at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [%s] or be a valid ARN", f.Runtime, knownRuntimes)
@@ -301,24 +359,25 @@ func (s *Service) checkConfig(f *function) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	size := 0
-	for k, val := range f.Environment {
-		size += len(k) + len(val)
-		if reservedEnv[k] {
-			return ErrInvalidParameterValueException("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", k)
+	var reserved []string
+	for k := range f.Environment {
+		if runtime.IsReservedEnv(k) {
+			reserved = append(reserved, k)
 		}
 	}
-	if size > 4096 {
-		return ErrInvalidParameterValueException("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: %d bytes", size)
+	if len(reserved) > 0 {
+		sort.Strings(reserved)
+		return ErrInvalidParameterValueException("Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: %s", strings.Join(reserved, ", "))
+	}
+	// Lambda measures the variables as the JSON object it stores.
+	if measured, _ := json.Marshal(f.Environment); f.Environment != nil && len(measured) > maxEnvironment {
+		return ErrInvalidParameterValueException("Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: %s", measured)
 	}
 	return nil
 }
 
-// reservedEnv are the variables Lambda sets and users may not.
-var reservedEnv = map[string]bool{
-	"_HANDLER": true, "_X_AMZN_TRACE_ID": true, "AWS_REGION": true, "AWS_EXECUTION_ENV": true,
-	"AWS_LAMBDA_FUNCTION_NAME": true, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": true, "AWS_LAMBDA_FUNCTION_VERSION": true,
-	"AWS_LAMBDA_INITIALIZATION_TYPE": true, "AWS_LAMBDA_LOG_GROUP_NAME": true, "AWS_LAMBDA_LOG_STREAM_NAME": true,
-	"AWS_ACCESS_KEY": true, "AWS_ACCESS_KEY_ID": true, "AWS_SECRET_ACCESS_KEY": true, "AWS_SESSION_TOKEN": true,
-	"AWS_LAMBDA_RUNTIME_API": true, "LAMBDA_TASK_ROOT": true, "LAMBDA_RUNTIME_DIR": true,
+// errQualified answers operations that work on functions only.
+func errQualified() error {
+	return ErrInvalidParameterValueException("This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
 }
+

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
@@ -23,7 +24,7 @@ const (
 // Invoke runs the function synchronously (RequestResponse), queues it
 // (Event) or only checks the call (DryRun).
 func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*InvocationResponse, error) {
-	f, t, err := s.find(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	f, t, err := s.findVersion(ctx, deref(in.FunctionName, ""), in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -41,11 +42,8 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 		if len(payload) > maxAsyncPayload {
 			return nil, requestTooLarge(maxAsyncPayload)
 		}
-	case "DryRun":
-	default:
-		return nil, ErrInvalidParameterValueException("%s", "1 validation error detected: Value '"+invocationType+"' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
 	}
-	if !json.Valid(payload) {
+	if !utf8.Valid(payload) || !json.Valid(payload) {
 		return nil, ErrInvalidRequestContentException("Could not parse request body into json: Could not parse payload into json: Unexpected character: expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')")
 	}
 	info := awsproto.Info(ctx)
@@ -69,7 +67,8 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 		clientContext = string(raw)
 	}
 	tail := deref(in.LogType, "None") == "Tail"
-	resp, err := s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
+	// As on AWS, a run outlives a caller that hangs up; its deadline bounds it.
+	resp, err := s.cfg.Runner.Invoke(context.WithoutCancel(ctx), s.runtimeFunction(f), &runtime.Request{
 		ID:            info.ID,
 		Payload:       payload,
 		InvokedARN:    t.arn(),

@@ -40,7 +40,7 @@ func resolve(ctx context.Context, name string, qualifier *string) (target, error
 			return t, ErrInvalidParameterValueException("%s", "Invalid function name: "+name)
 		}
 		if parts[3] != info.Region {
-			return t, ErrResourceNotFoundException("Function not found: %s", name)
+			return t, ErrResourceNotFoundException("Functions from '%s' are not reachable in this region ('%s')", parts[3], info.Region)
 		}
 		if parts[4] != info.Account {
 			return t, ErrAccessDeniedException("User is not authorized to access the function %s of account %s", parts[6], parts[4])
@@ -88,13 +88,28 @@ func resolve(ctx context.Context, name string, qualifier *string) (target, error
 // find resolves a reference to an existing function at $LATEST. Versions
 // and aliases do not exist yet, so any other qualifier is not found.
 func (s *Service) find(ctx context.Context, name string, qualifier *string) (*function, target, error) {
+	return s.lookupTarget(ctx, name, qualifier, false)
+}
+
+// findVersion is find for operations on a version (Invoke,
+// PutFunctionConcurrency), whose not-found message names the version
+// looked for, $LATEST when none was given.
+func (s *Service) findVersion(ctx context.Context, name string, qualifier *string) (*function, target, error) {
+	return s.lookupTarget(ctx, name, qualifier, true)
+}
+
+func (s *Service) lookupTarget(ctx context.Context, name string, qualifier *string, namesVersion bool) (*function, target, error) {
 	t, err := resolve(ctx, name, qualifier)
 	if err != nil {
 		return nil, t, err
 	}
 	f := s.lookup(t.key)
 	if f == nil || (t.qualifier != "" && t.qualifier != latest) {
-		return nil, t, ErrResourceNotFoundException("Function not found: %s", t.arn())
+		missing := t
+		if namesVersion && missing.qualifier == "" {
+			missing.qualifier = latest
+		}
+		return nil, t, ErrResourceNotFoundException("Function not found: %s", missing.arn())
 	}
 	return f, t, nil
 }

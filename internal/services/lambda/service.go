@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"os"
@@ -53,6 +54,9 @@ type Service struct {
 	unimplemented
 	cfg Config
 	api *awsproto.Spec
+	// codeKey signs Code.Location URLs; new on every start, as the URLs
+	// are short-lived.
+	codeKey []byte
 
 	// mu guards functions, the in-memory copy of every stored function
 	// record, so that invokes do not read the store.
@@ -80,7 +84,8 @@ func New(cfg Config) (*Service, error) {
 	if err := os.MkdirAll(cfg.CodeDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the code directory: %w", err)
 	}
-	s := &Service{cfg: cfg, functions: map[functionKey]*function{}}
+	s := &Service{cfg: cfg, functions: map[functionKey]*function{}, codeKey: make([]byte, 32)}
+	rand.Read(s.codeKey)
 	s.api = s.spec()
 	if err := s.load(); err != nil {
 		return nil, err

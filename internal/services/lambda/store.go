@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/nimbus-dev/nimbus/internal/codezip"
 	"github.com/nimbus-dev/nimbus/internal/storage"
@@ -16,9 +18,12 @@ import (
 
 func recordKey(k functionKey) []byte { return storage.Key("lambda", "fn", k.Account, k.Region, k.Name) }
 
-// load reads every stored function into memory.
+// load reads every stored function into memory, makes sure each one's code
+// is unpacked, and removes code no function uses (left by updates, deletes
+// and crashes: code is never removed while the server runs, because
+// instances may still be executing it).
 func (s *Service) load() error {
-	return s.cfg.DB.Scan(storage.Key("lambda", "fn"), func(_, value []byte) error {
+	err := s.cfg.DB.Scan(storage.Key("lambda", "fn"), func(_, value []byte) error {
 		var f function
 		if err := json.Unmarshal(value, &f); err != nil {
 			return fmt.Errorf("decoding a stored function: %w", err)
@@ -26,6 +31,41 @@ func (s *Service) load() error {
 		s.functions[f.key()] = &f
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	used := map[string]bool{}
+	for _, f := range s.functions {
+		used[f.CodeHex] = true
+	}
+	for hexSum := range used {
+		if err := s.restore(hexSum); err != nil {
+			return err
+		}
+	}
+	entries, err := os.ReadDir(s.cfg.CodeDir)
+	if err != nil {
+		return fmt.Errorf("reading the code directory: %w", err)
+	}
+	for _, e := range entries {
+		if !used[strings.TrimSuffix(e.Name(), ".zip")] {
+			os.RemoveAll(filepath.Join(s.cfg.CodeDir, e.Name()))
+		}
+	}
+	return nil
+}
+
+// restore re-unpacks code whose directory a crash lost, from its zip.
+func (s *Service) restore(hexSum string) error {
+	if _, err := os.Stat(s.codeDir(hexSum)); err == nil {
+		return nil
+	}
+	zip, err := os.ReadFile(s.codeDir(hexSum) + ".zip")
+	if err != nil {
+		return fmt.Errorf("code %s is missing and cannot be restored: %w", hexSum, err)
+	}
+	_, err = s.extract(zip, hexSum)
+	return err
 }
 
 // lookup returns the function's current record, or nil.
@@ -64,47 +104,90 @@ func (s *Service) remove(k functionKey) error {
 // codeDir is where the code with the given hex SHA-256 is unpacked.
 func (s *Service) codeDir(hexSum string) string { return filepath.Join(s.cfg.CodeDir, hexSum) }
 
-// unpack stores a deployment package: it is unpacked once per content hash,
-// so functions and updates with the same zip share one directory.
-func (s *Service) unpack(zip []byte) (b64, hexSum string, err error) {
+// codeHashes returns the base64 SHA-256 that Lambda reports as CodeSha256
+// and the hex form that names the code on disk.
+func codeHashes(zip []byte) (b64, hexSum string) {
 	sum := sha256.Sum256(zip)
-	hexSum = hex.EncodeToString(sum[:])
-	b64 = base64.StdEncoding.EncodeToString(sum[:])
-	dir := s.codeDir(hexSum)
-	if _, err := os.Stat(dir); err == nil {
-		return b64, hexSum, nil
-	}
-	// The zip is kept beside its unpacked code for GetFunction's Code.Location.
-	if err := os.WriteFile(dir+".zip", zip, 0o644); err != nil {
-		return "", "", fmt.Errorf("storing code: %w", err)
-	}
-	if _, err := codezip.Extract(zip, dir, codezip.DefaultMaxUnzipped); err != nil {
-		var zerr *codezip.Error
-		if errors.As(err, &zerr) {
-			return "", "", ErrInvalidParameterValueException("%s", zerr.Error())
-		}
-		if _, statErr := os.Stat(dir); statErr == nil {
-			// Another request unpacked the same code meanwhile.
-			return b64, hexSum, nil
-		}
-		return "", "", fmt.Errorf("unpacking code: %w", err)
-	}
-	return b64, hexSum, nil
+	return base64.StdEncoding.EncodeToString(sum[:]), hex.EncodeToString(sum[:])
 }
 
-// collectCode removes an unpacked code directory no function uses any more.
-// Callers hold writeMu.
-func (s *Service) collectCode(hexSum string) {
-	s.mu.RLock()
-	for _, f := range s.functions {
-		if f.CodeHex == hexSum {
-			s.mu.RUnlock()
-			return
+// unpack stores a deployment package durably: unpacked once per content
+// hash (functions and updates with the same zip share one directory), with
+// the zip kept beside it for GetFunction's Code.Location and for recovery.
+// Both are synced to disk before unpack returns, since the record that
+// refers to them is acknowledged right after. Callers hold writeMu.
+func (s *Service) unpack(zip []byte) (b64, hexSum string, err error) {
+	b64, hexSum = codeHashes(zip)
+	if _, err := os.Stat(s.codeDir(hexSum)); err == nil {
+		return b64, hexSum, nil
+	}
+	if _, err := s.extract(zip, hexSum); err != nil {
+		return "", "", err
+	}
+	if err := writeFileSynced(s.codeDir(hexSum)+".zip", zip); err != nil {
+		return "", "", fmt.Errorf("storing code: %w", err)
+	}
+	return b64, hexSum, syncDir(s.cfg.CodeDir)
+}
+
+// extract unpacks zip into the code directory of hexSum and syncs it.
+func (s *Service) extract(zip []byte, hexSum string) (codezip.Stats, error) {
+	dir := s.codeDir(hexSum)
+	stats, err := codezip.Extract(zip, dir, codezip.DefaultMaxUnzipped)
+	if err != nil {
+		var zerr *codezip.Error
+		if errors.As(err, &zerr) {
+			return stats, ErrInvalidParameterValueException("%s", zerr.Error())
 		}
+		return stats, fmt.Errorf("unpacking code: %w", err)
 	}
-	s.mu.RUnlock()
-	os.Remove(s.codeDir(hexSum) + ".zip")
-	if err := os.RemoveAll(s.codeDir(hexSum)); err != nil {
-		s.cfg.Logger.Warn("removing unused code", "dir", s.codeDir(hexSum), "error", err)
+	return stats, syncTree(dir)
+}
+
+// writeFileSynced writes a file through a synced temporary file and a rename.
+func writeFileSynced(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
 	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// syncTree fsyncs every file and directory under root.
+func syncTree(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return f.Sync()
+	})
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }

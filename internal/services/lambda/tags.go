@@ -5,32 +5,39 @@ import (
 	"strings"
 )
 
-// functionOfResource resolves a tagging Resource parameter (a function ARN)
-// to a function name for update.
-func functionOfResource(resource string) (string, error) {
+// taggedFunction checks a tagging Resource parameter: an unqualified
+// function ARN.
+func taggedFunction(ctx context.Context, resource string) (string, error) {
 	if !strings.HasPrefix(resource, "arn:") || !strings.Contains(resource, ":function:") {
 		return "", ErrInvalidParameterValueException("%s", "Invalid resource ARN: "+resource)
+	}
+	t, err := resolve(ctx, resource, nil)
+	if err != nil {
+		return "", err
+	}
+	if t.qualifier != "" {
+		return "", ErrInvalidParameterValueException("Tags on function aliases and versions are not supported. Please specify a function ARN.")
 	}
 	return resource, nil
 }
 
 // TagResource adds tags to a function.
 func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) error {
-	name, err := functionOfResource(deref(in.Resource, ""))
+	name, err := taggedFunction(ctx, deref(in.Resource, ""))
 	if err != nil {
 		return err
 	}
 	if len(in.Tags) == 0 {
 		return ErrInvalidParameterValueException("A list of tags is required.")
 	}
-	_, err = s.update(ctx, name, nil, func(f *function) error {
+	_, err = s.updateMeta(ctx, name, func(f *function) error {
 		if f.Tags == nil {
 			f.Tags = map[string]string{}
 		}
 		for k, v := range in.Tags {
 			f.Tags[k] = v
 		}
-		if len(f.Tags) > 50 {
+		if len(f.Tags) > maxTags {
 			return ErrInvalidParameterValueException("Number of tags exceeds resource tag limit.")
 		}
 		return nil
@@ -40,11 +47,11 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) error
 
 // UntagResource removes tags from a function.
 func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) error {
-	name, err := functionOfResource(deref(in.Resource, ""))
+	name, err := taggedFunction(ctx, deref(in.Resource, ""))
 	if err != nil {
 		return err
 	}
-	_, err = s.update(ctx, name, nil, func(f *function) error {
+	_, err = s.updateMeta(ctx, name, func(f *function) error {
 		for _, k := range in.TagKeys {
 			delete(f.Tags, k)
 		}
@@ -55,7 +62,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) e
 
 // ListTags answers a function's tags.
 func (s *Service) ListTags(ctx context.Context, in *ListTagsRequest) (*ListTagsResponse, error) {
-	name, err := functionOfResource(deref(in.Resource, ""))
+	name, err := taggedFunction(ctx, deref(in.Resource, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -63,5 +70,5 @@ func (s *Service) ListTags(ctx context.Context, in *ListTagsRequest) (*ListTagsR
 	if err != nil {
 		return nil, err
 	}
-	return &ListTagsResponse{Tags: nonNil(f.Tags)}, nil
+	return &ListTagsResponse{Tags: nonNilMap(f.Tags)}, nil
 }

@@ -5,83 +5,59 @@ package lambda
 import "github.com/nimbus-dev/nimbus/internal/awsproto"
 
 var (
-	pattern56 = awsproto.NewPattern("$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-	pattern35 = awsproto.NewPattern("((?!^\\d+$)^[0-9a-zA-Z-_]+$)")
-	pattern59 = awsproto.NewPattern("(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}")
-	pattern15 = awsproto.NewPattern("(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
-	pattern58 = awsproto.NewPattern("([a-zA-Z0-9-_.]+)")
+	pattern47 = awsproto.NewPattern("$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
+	pattern31 = awsproto.NewPattern("((?!^\\d+$)^[0-9a-zA-Z-_]+$)")
+	pattern52 = awsproto.NewPattern("(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}")
+	pattern23 = awsproto.NewPattern("(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
+	pattern51 = awsproto.NewPattern("([a-zA-Z0-9-_.]+)")
 	pattern5  = awsproto.NewPattern("([a-zA-Z0-9-_]+)")
-	pattern24 = awsproto.NewPattern("(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
-	pattern49 = awsproto.NewPattern("(\\$LATEST\\.PUBLISHED|[0-9]+)")
-	pattern14 = awsproto.NewPattern("(\\$LATEST|[0-9]+)")
-	pattern37 = awsproto.NewPattern("(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)")
-	pattern20 = awsproto.NewPattern("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
+	pattern22 = awsproto.NewPattern("(\\$LATEST(\\.PUBLISHED)?|[0-9]+)")
+	pattern40 = awsproto.NewPattern("(\\$LATEST\\.PUBLISHED|[0-9]+)")
+	pattern33 = awsproto.NewPattern("(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)")
+	pattern26 = awsproto.NewPattern("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()")
 	pattern8  = awsproto.NewPattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-	pattern48 = awsproto.NewPattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)")
-	pattern29 = awsproto.NewPattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
+	pattern39 = awsproto.NewPattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)")
+	pattern21 = awsproto.NewPattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
 	pattern2  = awsproto.NewPattern("(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+")
-	pattern30 = awsproto.NewPattern("(arn:aws[a-zA-Z-]*:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+")
+	pattern24 = awsproto.NewPattern("(arn:aws[a-zA-Z-]*:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+")
 	pattern6  = awsproto.NewPattern("(lambda:[*]|lambda:[a-zA-Z]+|[*])")
-	pattern36 = awsproto.NewPattern("(|[a-zA-Z0-9$_-]+)")
-	pattern28 = awsproto.NewPattern(".*")
-	pattern45 = awsproto.NewPattern("/mnt/[a-zA-Z0-9-_.]+")
-	pattern53 = awsproto.NewPattern("ALL|[a-z]{2}(-gov)?-[a-z]+-\\d{1}")
-	pattern47 = awsproto.NewPattern("[0-9A-Za-z\\.\\-_]*(?<!\\.)")
-	pattern16 = awsproto.NewPattern("[0-9]+")
-	pattern18 = awsproto.NewPattern("[A-Za-z0-9+/]+={0,2}")
-	pattern46 = awsproto.NewPattern("[A-Za-z]+Exception")
-	pattern55 = awsproto.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
-	pattern32 = awsproto.NewPattern("[\\s\\S]*")
-	pattern41 = awsproto.NewPattern("[\\x20-\\x7E]+")
-	pattern25 = awsproto.NewPattern("[\\x21-\\x7E]+")
-	pattern38 = awsproto.NewPattern("[^ /\\.$\\x22]*")
-	pattern33 = awsproto.NewPattern("[^.]([a-zA-Z0-9\\-_.]+)")
+	pattern32 = awsproto.NewPattern("(|[a-zA-Z0-9$_-]+)")
+	pattern20 = awsproto.NewPattern(".*")
+	pattern37 = awsproto.NewPattern("/mnt/[a-zA-Z0-9-_.]+")
+	pattern44 = awsproto.NewPattern("ALL|[a-z]{2}(-gov)?-[a-z]+-\\d{1}")
+	pattern38 = awsproto.NewPattern("[0-9A-Za-z\\.\\-_]*(?<!\\.)")
+	pattern13 = awsproto.NewPattern("[0-9]+")
+	pattern17 = awsproto.NewPattern("[A-Za-z0-9+/]+={0,2}")
+	pattern46 = awsproto.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
+	pattern27 = awsproto.NewPattern("[\\s\\S]*")
+	pattern48 = awsproto.NewPattern("[\\x20-\\x7E]+")
+	pattern18 = awsproto.NewPattern("[\\x21-\\x7E]+")
+	pattern34 = awsproto.NewPattern("[^ /\\.$\\x22]*")
+	pattern28 = awsproto.NewPattern("[^.]([a-zA-Z0-9\\-_.]+)")
 	pattern9  = awsproto.NewPattern("[^\\s]+")
-	pattern17 = awsproto.NewPattern("[a-zA-Z0-9-\\/*:_+=.@-]*")
-	pattern57 = awsproto.NewPattern("[a-zA-Z0-9-_]*")
-	pattern40 = awsproto.NewPattern("[a-zA-Z0-9-_]+")
+	pattern14 = awsproto.NewPattern("[a-zA-Z0-9-\\/*:_+=.@-]*")
+	pattern49 = awsproto.NewPattern("[a-zA-Z0-9-_]*")
+	pattern42 = awsproto.NewPattern("[a-zA-Z0-9-_]+")
 	pattern7  = awsproto.NewPattern("[a-zA-Z0-9._\\-]+")
-	pattern52 = awsproto.NewPattern("[a-zA-Z0-9\\.\\-]+")
-	pattern22 = awsproto.NewPattern("[a-zA-Z0-9\\._:\\/=+\\-@ ]+")
-	pattern39 = awsproto.NewPattern("[a-zA-Z]([a-zA-Z0-9_])+")
+	pattern41 = awsproto.NewPattern("[a-zA-Z0-9\\.\\-]+")
+	pattern16 = awsproto.NewPattern("[a-zA-Z0-9\\._:\\/=+\\-@ ]+")
+	pattern35 = awsproto.NewPattern("[a-zA-Z]([a-zA-Z0-9_])+")
 	pattern10 = awsproto.NewPattern("\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+")
 	pattern11 = awsproto.NewPattern("\\d{12}")
 	pattern4  = awsproto.NewPattern("\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root")
-	pattern23 = awsproto.NewPattern("arn:([a-zA-Z0-9-]+):lambda:([a-zA-Z0-9-]+):(\\d{12}):function:([a-zA-Z0-9_-]+):(\\$LATEST(?:\\.PUBLISHED)?|[0-9]+)/durable-execution/([a-zA-Z0-9_-]+)/([a-zA-Z0-9_-]+)")
-	pattern54 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)")
-	pattern51 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}::runtime:.+")
-	pattern31 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*")
-	pattern21 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
-	pattern42 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-	pattern43 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_\\.]+(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")
-	pattern13 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?")
-	pattern26 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")
+	pattern19 = awsproto.NewPattern("arn:([a-zA-Z0-9-]+):lambda:([a-zA-Z0-9-]+):(\\d{12}):function:([a-zA-Z0-9_-]+):(\\$LATEST(?:\\.PUBLISHED)?|[0-9]+)/durable-execution/([a-zA-Z0-9_-]+)/([a-zA-Z0-9_-]+)")
+	pattern45 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)")
+	pattern50 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}::runtime:.+")
+	pattern25 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*")
+	pattern15 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+	pattern29 = awsproto.NewPattern("arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")
 	pattern12 = awsproto.NewPattern("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")
-	pattern50 = awsproto.NewPattern("arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+")
-	pattern34 = awsproto.NewPattern("arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+")
-	pattern44 = awsproto.NewPattern("arn:aws[a-zA-Z-]*:elasticfilesystem:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}")
-	pattern19 = awsproto.NewPattern("arn:aws[a-zA-Z-]*:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+")
-	pattern27 = awsproto.NewPattern("csc-[a-zA-Z0-9-_\\.]{17}")
+	pattern30 = awsproto.NewPattern("arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+")
+	pattern36 = awsproto.NewPattern("arn:aws[a-zA-Z-]*:elasticfilesystem:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}")
+	pattern43 = awsproto.NewPattern("arn:aws[a-zA-Z-]*:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+")
 	pattern1  = awsproto.NewPattern("lambda:GetLayerVersion")
 	pattern3  = awsproto.NewPattern("o-[a-z0-9]{10,32}")
 )
-
-// Validate checks AccountLimit against the model's constraints, reporting to v under path.
-func (x *AccountLimit) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.UnreservedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "unreservedConcurrentExecutions"), float64(*x.UnreservedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks AccountUsage against the model's constraints, reporting to v under path.
-func (x *AccountUsage) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
 
 // Validate checks AddLayerVersionPermissionRequest against the model's constraints, reporting to v under path.
 func (x *AddLayerVersionPermissionRequest) Validate(v *awsproto.Validator, path string) {
@@ -112,13 +88,6 @@ func (x *AddLayerVersionPermissionRequest) Validate(v *awsproto.Validator, path 
 		v.Pattern(v.Path(path, "statementId"), *x.StatementId, pattern5)
 	}
 	v.Required(v.Path(path, "versionNumber"), x.VersionNumber != nil)
-}
-
-// Validate checks AddLayerVersionPermissionResponse against the model's constraints, reporting to v under path.
-func (x *AddLayerVersionPermissionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
 }
 
 // Validate checks AddPermissionRequest against the model's constraints, reporting to v under path.
@@ -168,48 +137,16 @@ func (x *AddPermissionRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks AddPermissionResponse against the model's constraints, reporting to v under path.
-func (x *AddPermissionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks AliasConfiguration against the model's constraints, reporting to v under path.
-func (x *AliasConfiguration) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AliasArn != nil {
-		v.Length(v.Path(path, "aliasArn"), *x.AliasArn, len([]rune(*x.AliasArn)), 0, 10000)
-		v.Pattern(v.Path(path, "aliasArn"), *x.AliasArn, pattern13)
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-	if x.FunctionVersion != nil {
-		v.Length(v.Path(path, "functionVersion"), *x.FunctionVersion, len([]rune(*x.FunctionVersion)), 1, 1024)
-		v.Pattern(v.Path(path, "functionVersion"), *x.FunctionVersion, pattern14)
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 128)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
-	}
-	if x.RoutingConfig != nil {
-		x.RoutingConfig.Validate(v, v.Path(path, "routingConfig"))
-	}
-}
-
 // Validate checks AliasRoutingConfiguration against the model's constraints, reporting to v under path.
 func (x *AliasRoutingConfiguration) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
 		return
 	}
 	for k, e := range x.AdditionalVersionWeights {
-		p := v.Key(v.Path(path, "additionalVersionWeights"), k)
+		p := v.Path(path, "additionalVersionWeights")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 1024)
-		v.Pattern(p, k, pattern16)
+		v.Pattern(p, k, pattern13)
 		v.Range(p, float64(e), 0, 1)
 	}
 }
@@ -223,9 +160,8 @@ func (x *AllowedPublishers) Validate(v *awsproto.Validator, path string) {
 	if x.SigningProfileVersionArns != nil {
 		v.Length(v.Path(path, "signingProfileVersionArns"), x.SigningProfileVersionArns, len(x.SigningProfileVersionArns), 1, 20)
 	}
-	for i, e := range x.SigningProfileVersionArns {
-		p := v.Index(v.Path(path, "signingProfileVersionArns"), i)
-		_ = p
+	for _, e := range x.SigningProfileVersionArns {
+		p := v.Path(path, "signingProfileVersionArns")
 		v.Pattern(p, e, pattern12)
 	}
 }
@@ -237,38 +173,10 @@ func (x *AmazonManagedKafkaEventSourceConfig) Validate(v *awsproto.Validator, pa
 	}
 	if x.ConsumerGroupId != nil {
 		v.Length(v.Path(path, "consumerGroupId"), *x.ConsumerGroupId, len([]rune(*x.ConsumerGroupId)), 1, 200)
-		v.Pattern(v.Path(path, "consumerGroupId"), *x.ConsumerGroupId, pattern17)
+		v.Pattern(v.Path(path, "consumerGroupId"), *x.ConsumerGroupId, pattern14)
 	}
 	if x.SchemaRegistryConfig != nil {
 		x.SchemaRegistryConfig.Validate(v, v.Path(path, "schemaRegistryConfig"))
-	}
-}
-
-// Validate checks CallbackDetails against the model's constraints, reporting to v under path.
-func (x *CallbackDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CallbackId != nil {
-		v.Length(v.Path(path, "callbackId"), *x.CallbackId, len([]rune(*x.CallbackId)), 1, 1024)
-		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern18)
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	if x.Result != nil {
-		v.Length(v.Path(path, "result"), *x.Result, len([]rune(*x.Result)), 0, 6291456)
-	}
-}
-
-// Validate checks CallbackFailedDetails against the model's constraints, reporting to v under path.
-func (x *CallbackFailedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
 	}
 }
 
@@ -282,79 +190,6 @@ func (x *CallbackOptions) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.TimeoutSeconds != nil {
 		v.Range(v.Path(path, "timeoutSeconds"), float64(*x.TimeoutSeconds), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks CallbackStartedDetails against the model's constraints, reporting to v under path.
-func (x *CallbackStartedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "callbackId"), x.CallbackId != nil)
-	if x.CallbackId != nil {
-		v.Length(v.Path(path, "callbackId"), *x.CallbackId, len([]rune(*x.CallbackId)), 1, 1024)
-		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern18)
-	}
-	if x.HeartbeatTimeout != nil {
-		v.Range(v.Path(path, "heartbeatTimeout"), float64(*x.HeartbeatTimeout), 0, awsproto.NoBound)
-	}
-	if x.Timeout != nil {
-		v.Range(v.Path(path, "timeout"), float64(*x.Timeout), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks CallbackSucceededDetails against the model's constraints, reporting to v under path.
-func (x *CallbackSucceededDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "result"), x.Result != nil)
-	if x.Result != nil {
-		x.Result.Validate(v, v.Path(path, "result"))
-	}
-}
-
-// Validate checks CallbackTimedOutDetails against the model's constraints, reporting to v under path.
-func (x *CallbackTimedOutDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
-// Validate checks CapacityProvider against the model's constraints, reporting to v under path.
-func (x *CapacityProvider) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "capacityProviderArn"), x.CapacityProviderArn != nil)
-	if x.CapacityProviderArn != nil {
-		v.Length(v.Path(path, "capacityProviderArn"), *x.CapacityProviderArn, len([]rune(*x.CapacityProviderArn)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderArn"), *x.CapacityProviderArn, pattern19)
-	}
-	if x.CapacityProviderScalingConfig != nil {
-		x.CapacityProviderScalingConfig.Validate(v, v.Path(path, "capacityProviderScalingConfig"))
-	}
-	if x.InstanceRequirements != nil {
-		x.InstanceRequirements.Validate(v, v.Path(path, "instanceRequirements"))
-	}
-	if x.KmsKeyArn != nil {
-		v.Pattern(v.Path(path, "kmsKeyArn"), *x.KmsKeyArn, pattern20)
-	}
-	v.Required(v.Path(path, "permissionsConfig"), x.PermissionsConfig != nil)
-	if x.PermissionsConfig != nil {
-		x.PermissionsConfig.Validate(v, v.Path(path, "permissionsConfig"))
-	}
-	v.Required(v.Path(path, "state"), x.State != nil)
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"Pending", "Active", "Failed", "Deleting"})
-	}
-	v.Required(v.Path(path, "vpcConfig"), x.VpcConfig != nil)
-	if x.VpcConfig != nil {
-		x.VpcConfig.Validate(v, v.Path(path, "vpcConfig"))
 	}
 }
 
@@ -376,7 +211,7 @@ func (x *CapacityProviderPermissionsConfig) Validate(v *awsproto.Validator, path
 	}
 	v.Required(v.Path(path, "capacityProviderOperatorRoleArn"), x.CapacityProviderOperatorRoleArn != nil)
 	if x.CapacityProviderOperatorRoleArn != nil {
-		v.Pattern(v.Path(path, "capacityProviderOperatorRoleArn"), *x.CapacityProviderOperatorRoleArn, pattern21)
+		v.Pattern(v.Path(path, "capacityProviderOperatorRoleArn"), *x.CapacityProviderOperatorRoleArn, pattern15)
 	}
 }
 
@@ -394,9 +229,8 @@ func (x *CapacityProviderScalingConfig) Validate(v *awsproto.Validator, path str
 	if x.ScalingPolicies != nil {
 		v.Length(v.Path(path, "scalingPolicies"), x.ScalingPolicies, len(x.ScalingPolicies), 1, 10)
 	}
-	for i, e := range x.ScalingPolicies {
-		p := v.Index(v.Path(path, "scalingPolicies"), i)
-		_ = p
+	for _, e := range x.ScalingPolicies {
+		p := v.Path(path, "scalingPolicies")
 		e.Validate(v, p)
 	}
 }
@@ -416,30 +250,6 @@ func (x *CapacityProviderVpcConfig) Validate(v *awsproto.Validator, path string)
 	}
 }
 
-// Validate checks ChainedInvokeDetails against the model's constraints, reporting to v under path.
-func (x *ChainedInvokeDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	if x.Result != nil {
-		v.Length(v.Path(path, "result"), *x.Result, len([]rune(*x.Result)), 0, 6291456)
-	}
-}
-
-// Validate checks ChainedInvokeFailedDetails against the model's constraints, reporting to v under path.
-func (x *ChainedInvokeFailedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
 // Validate checks ChainedInvokeOptions against the model's constraints, reporting to v under path.
 func (x *ChainedInvokeOptions) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -452,67 +262,7 @@ func (x *ChainedInvokeOptions) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.TenantId != nil {
 		v.Length(v.Path(path, "tenantId"), *x.TenantId, len([]rune(*x.TenantId)), 1, 256)
-		v.Pattern(v.Path(path, "tenantId"), *x.TenantId, pattern22)
-	}
-}
-
-// Validate checks ChainedInvokeStartedDetails against the model's constraints, reporting to v under path.
-func (x *ChainedInvokeStartedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DurableExecutionArn != nil {
-		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
-	}
-	if x.ExecutedVersion != nil {
-		v.Length(v.Path(path, "executedVersion"), *x.ExecutedVersion, len([]rune(*x.ExecutedVersion)), 1, 1024)
-		v.Pattern(v.Path(path, "executedVersion"), *x.ExecutedVersion, pattern24)
-	}
-	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
-	if x.FunctionName != nil {
-		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 256)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern8)
-	}
-	if x.Input != nil {
-		x.Input.Validate(v, v.Path(path, "input"))
-	}
-	if x.TenantId != nil {
-		v.Length(v.Path(path, "tenantId"), *x.TenantId, len([]rune(*x.TenantId)), 1, 256)
-		v.Pattern(v.Path(path, "tenantId"), *x.TenantId, pattern22)
-	}
-}
-
-// Validate checks ChainedInvokeStoppedDetails against the model's constraints, reporting to v under path.
-func (x *ChainedInvokeStoppedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
-// Validate checks ChainedInvokeSucceededDetails against the model's constraints, reporting to v under path.
-func (x *ChainedInvokeSucceededDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "result"), x.Result != nil)
-	if x.Result != nil {
-		x.Result.Validate(v, v.Path(path, "result"))
-	}
-}
-
-// Validate checks ChainedInvokeTimedOutDetails against the model's constraints, reporting to v under path.
-func (x *ChainedInvokeTimedOutDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
+		v.Pattern(v.Path(path, "tenantId"), *x.TenantId, pattern16)
 	}
 }
 
@@ -524,77 +274,21 @@ func (x *CheckpointDurableExecutionRequest) Validate(v *awsproto.Validator, path
 	v.Required(v.Path(path, "checkpointToken"), x.CheckpointToken != nil)
 	if x.CheckpointToken != nil {
 		v.Length(v.Path(path, "checkpointToken"), *x.CheckpointToken, len([]rune(*x.CheckpointToken)), 1, 2048)
-		v.Pattern(v.Path(path, "checkpointToken"), *x.CheckpointToken, pattern18)
+		v.Pattern(v.Path(path, "checkpointToken"), *x.CheckpointToken, pattern17)
 	}
 	if x.ClientToken != nil {
 		v.Length(v.Path(path, "clientToken"), *x.ClientToken, len([]rune(*x.ClientToken)), 1, 64)
-		v.Pattern(v.Path(path, "clientToken"), *x.ClientToken, pattern25)
+		v.Pattern(v.Path(path, "clientToken"), *x.ClientToken, pattern18)
 	}
 	v.Required(v.Path(path, "durableExecutionArn"), x.DurableExecutionArn != nil)
 	if x.DurableExecutionArn != nil {
 		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
+		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern19)
 	}
-	for i, e := range x.Updates {
-		p := v.Index(v.Path(path, "updates"), i)
-		_ = p
+	for _, e := range x.Updates {
+		p := v.Path(path, "updates")
 		e.Validate(v, p)
 	}
-}
-
-// Validate checks CheckpointDurableExecutionResponse against the model's constraints, reporting to v under path.
-func (x *CheckpointDurableExecutionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CheckpointToken != nil {
-		v.Length(v.Path(path, "checkpointToken"), *x.CheckpointToken, len([]rune(*x.CheckpointToken)), 1, 2048)
-		v.Pattern(v.Path(path, "checkpointToken"), *x.CheckpointToken, pattern18)
-	}
-	v.Required(v.Path(path, "newExecutionState"), x.NewExecutionState != nil)
-	if x.NewExecutionState != nil {
-		x.NewExecutionState.Validate(v, v.Path(path, "newExecutionState"))
-	}
-}
-
-// Validate checks CheckpointUpdatedExecutionState against the model's constraints, reporting to v under path.
-func (x *CheckpointUpdatedExecutionState) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Operations {
-		p := v.Index(v.Path(path, "operations"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
-// Validate checks CodeSigningConfig against the model's constraints, reporting to v under path.
-func (x *CodeSigningConfig) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "allowedPublishers"), x.AllowedPublishers != nil)
-	if x.AllowedPublishers != nil {
-		x.AllowedPublishers.Validate(v, v.Path(path, "allowedPublishers"))
-	}
-	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
-	if x.CodeSigningConfigArn != nil {
-		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
-	}
-	v.Required(v.Path(path, "codeSigningConfigId"), x.CodeSigningConfigId != nil)
-	if x.CodeSigningConfigId != nil {
-		v.Pattern(v.Path(path, "codeSigningConfigId"), *x.CodeSigningConfigId, pattern27)
-	}
-	v.Required(v.Path(path, "codeSigningPolicies"), x.CodeSigningPolicies != nil)
-	if x.CodeSigningPolicies != nil {
-		x.CodeSigningPolicies.Validate(v, v.Path(path, "codeSigningPolicies"))
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-	v.Required(v.Path(path, "lastModified"), x.LastModified != nil)
 }
 
 // Validate checks CodeSigningPolicies against the model's constraints, reporting to v under path.
@@ -607,62 +301,10 @@ func (x *CodeSigningPolicies) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks Concurrency against the model's constraints, reporting to v under path.
-func (x *Concurrency) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.ReservedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "reservedConcurrentExecutions"), float64(*x.ReservedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks ContextDetails against the model's constraints, reporting to v under path.
-func (x *ContextDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	if x.Result != nil {
-		v.Length(v.Path(path, "result"), *x.Result, len([]rune(*x.Result)), 0, 6291456)
-	}
-}
-
-// Validate checks ContextFailedDetails against the model's constraints, reporting to v under path.
-func (x *ContextFailedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
 // Validate checks ContextOptions against the model's constraints, reporting to v under path.
 func (x *ContextOptions) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
 		return
-	}
-}
-
-// Validate checks ContextStartedDetails against the model's constraints, reporting to v under path.
-func (x *ContextStartedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks ContextSucceededDetails against the model's constraints, reporting to v under path.
-func (x *ContextSucceededDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "result"), x.Result != nil)
-	if x.Result != nil {
-		x.Result.Validate(v, v.Path(path, "result"))
 	}
 }
 
@@ -674,38 +316,34 @@ func (x *Cors) Validate(v *awsproto.Validator, path string) {
 	if x.AllowHeaders != nil {
 		v.Length(v.Path(path, "allowHeaders"), x.AllowHeaders, len(x.AllowHeaders), 0, 100)
 	}
-	for i, e := range x.AllowHeaders {
-		p := v.Index(v.Path(path, "allowHeaders"), i)
-		_ = p
+	for _, e := range x.AllowHeaders {
+		p := v.Path(path, "allowHeaders")
 		v.Length(p, e, len([]rune(e)), 0, 1024)
-		v.Pattern(p, e, pattern28)
+		v.Pattern(p, e, pattern20)
 	}
 	if x.AllowMethods != nil {
 		v.Length(v.Path(path, "allowMethods"), x.AllowMethods, len(x.AllowMethods), 0, 6)
 	}
-	for i, e := range x.AllowMethods {
-		p := v.Index(v.Path(path, "allowMethods"), i)
-		_ = p
+	for _, e := range x.AllowMethods {
+		p := v.Path(path, "allowMethods")
 		v.Length(p, e, len([]rune(e)), 0, 6)
-		v.Pattern(p, e, pattern28)
+		v.Pattern(p, e, pattern20)
 	}
 	if x.AllowOrigins != nil {
 		v.Length(v.Path(path, "allowOrigins"), x.AllowOrigins, len(x.AllowOrigins), 0, 100)
 	}
-	for i, e := range x.AllowOrigins {
-		p := v.Index(v.Path(path, "allowOrigins"), i)
-		_ = p
+	for _, e := range x.AllowOrigins {
+		p := v.Path(path, "allowOrigins")
 		v.Length(p, e, len([]rune(e)), 1, 253)
-		v.Pattern(p, e, pattern28)
+		v.Pattern(p, e, pattern20)
 	}
 	if x.ExposeHeaders != nil {
 		v.Length(v.Path(path, "exposeHeaders"), x.ExposeHeaders, len(x.ExposeHeaders), 0, 100)
 	}
-	for i, e := range x.ExposeHeaders {
-		p := v.Index(v.Path(path, "exposeHeaders"), i)
-		_ = p
+	for _, e := range x.ExposeHeaders {
+		p := v.Path(path, "exposeHeaders")
 		v.Length(p, e, len([]rune(e)), 0, 1024)
-		v.Pattern(p, e, pattern28)
+		v.Pattern(p, e, pattern20)
 	}
 	if x.MaxAge != nil {
 		v.Range(v.Path(path, "maxAge"), float64(*x.MaxAge), 0, 86400)
@@ -723,17 +361,17 @@ func (x *CreateAliasRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	v.Required(v.Path(path, "functionVersion"), x.FunctionVersion != nil)
 	if x.FunctionVersion != nil {
 		v.Length(v.Path(path, "functionVersion"), *x.FunctionVersion, len([]rune(*x.FunctionVersion)), 1, 1024)
-		v.Pattern(v.Path(path, "functionVersion"), *x.FunctionVersion, pattern24)
+		v.Pattern(v.Path(path, "functionVersion"), *x.FunctionVersion, pattern22)
 	}
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 128)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern23)
 	}
 	if x.RoutingConfig != nil {
 		x.RoutingConfig.Validate(v, v.Path(path, "routingConfig"))
@@ -748,7 +386,7 @@ func (x *CreateCapacityProviderRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "capacityProviderName"), x.CapacityProviderName != nil)
 	if x.CapacityProviderName != nil {
 		v.Length(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, len([]rune(*x.CapacityProviderName)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern30)
+		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern24)
 	}
 	if x.CapacityProviderScalingConfig != nil {
 		x.CapacityProviderScalingConfig.Validate(v, v.Path(path, "capacityProviderScalingConfig"))
@@ -758,7 +396,7 @@ func (x *CreateCapacityProviderRequest) Validate(v *awsproto.Validator, path str
 	}
 	if x.KmsKeyArn != nil {
 		v.Length(v.Path(path, "kmsKeyArn"), *x.KmsKeyArn, len([]rune(*x.KmsKeyArn)), 0, 10000)
-		v.Pattern(v.Path(path, "kmsKeyArn"), *x.KmsKeyArn, pattern31)
+		v.Pattern(v.Path(path, "kmsKeyArn"), *x.KmsKeyArn, pattern25)
 	}
 	v.Required(v.Path(path, "permissionsConfig"), x.PermissionsConfig != nil)
 	if x.PermissionsConfig != nil {
@@ -767,17 +405,6 @@ func (x *CreateCapacityProviderRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "vpcConfig"), x.VpcConfig != nil)
 	if x.VpcConfig != nil {
 		x.VpcConfig.Validate(v, v.Path(path, "vpcConfig"))
-	}
-}
-
-// Validate checks CreateCapacityProviderResponse against the model's constraints, reporting to v under path.
-func (x *CreateCapacityProviderResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "capacityProvider"), x.CapacityProvider != nil)
-	if x.CapacityProvider != nil {
-		x.CapacityProvider.Validate(v, v.Path(path, "capacityProvider"))
 	}
 }
 
@@ -795,17 +422,6 @@ func (x *CreateCodeSigningConfigRequest) Validate(v *awsproto.Validator, path st
 	}
 	if x.Description != nil {
 		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-}
-
-// Validate checks CreateCodeSigningConfigResponse against the model's constraints, reporting to v under path.
-func (x *CreateCodeSigningConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "codeSigningConfig"), x.CodeSigningConfig != nil)
-	if x.CodeSigningConfig != nil {
-		x.CodeSigningConfig.Validate(v, v.Path(path, "codeSigningConfig"))
 	}
 }
 
@@ -840,13 +456,12 @@ func (x *CreateEventSourceMappingRequest) Validate(v *awsproto.Validator, path s
 	if x.FunctionResponseTypes != nil {
 		v.Length(v.Path(path, "functionResponseTypes"), x.FunctionResponseTypes, len(x.FunctionResponseTypes), 0, 1)
 	}
-	for i, e := range x.FunctionResponseTypes {
-		p := v.Index(v.Path(path, "functionResponseTypes"), i)
-		_ = p
+	for _, e := range x.FunctionResponseTypes {
+		p := v.Path(path, "functionResponseTypes")
 		v.Enum(p, e, []string{"ReportBatchItemFailures"})
 	}
 	if x.KMSKeyArn != nil {
-		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern20)
+		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern26)
 	}
 	if x.LoggingConfig != nil {
 		x.LoggingConfig.Validate(v, v.Path(path, "loggingConfig"))
@@ -872,11 +487,10 @@ func (x *CreateEventSourceMappingRequest) Validate(v *awsproto.Validator, path s
 	if x.Queues != nil {
 		v.Length(v.Path(path, "queues"), x.Queues, len(x.Queues), 1, 1)
 	}
-	for i, e := range x.Queues {
-		p := v.Index(v.Path(path, "queues"), i)
-		_ = p
+	for _, e := range x.Queues {
+		p := v.Path(path, "queues")
 		v.Length(p, e, len([]rune(e)), 1, 1000)
-		v.Pattern(p, e, pattern32)
+		v.Pattern(p, e, pattern27)
 	}
 	if x.ScalingConfig != nil {
 		x.ScalingConfig.Validate(v, v.Path(path, "scalingConfig"))
@@ -890,9 +504,8 @@ func (x *CreateEventSourceMappingRequest) Validate(v *awsproto.Validator, path s
 	if x.SourceAccessConfigurations != nil {
 		v.Length(v.Path(path, "sourceAccessConfigurations"), x.SourceAccessConfigurations, len(x.SourceAccessConfigurations), 0, 22)
 	}
-	for i, e := range x.SourceAccessConfigurations {
-		p := v.Index(v.Path(path, "sourceAccessConfigurations"), i)
-		_ = p
+	for _, e := range x.SourceAccessConfigurations {
+		p := v.Path(path, "sourceAccessConfigurations")
 		e.Validate(v, p)
 	}
 	if x.StartingPosition != nil {
@@ -901,11 +514,10 @@ func (x *CreateEventSourceMappingRequest) Validate(v *awsproto.Validator, path s
 	if x.Topics != nil {
 		v.Length(v.Path(path, "topics"), x.Topics, len(x.Topics), 1, 1)
 	}
-	for i, e := range x.Topics {
-		p := v.Index(v.Path(path, "topics"), i)
-		_ = p
+	for _, e := range x.Topics {
+		p := v.Path(path, "topics")
 		v.Length(p, e, len([]rune(e)), 1, 249)
-		v.Pattern(p, e, pattern33)
+		v.Pattern(p, e, pattern28)
 	}
 	if x.TumblingWindowInSeconds != nil {
 		v.Range(v.Path(path, "tumblingWindowInSeconds"), float64(*x.TumblingWindowInSeconds), 0, 900)
@@ -920,9 +532,8 @@ func (x *CreateFunctionRequest) Validate(v *awsproto.Validator, path string) {
 	if x.Architectures != nil {
 		v.Length(v.Path(path, "architectures"), x.Architectures, len(x.Architectures), 1, 1)
 	}
-	for i, e := range x.Architectures {
-		p := v.Index(v.Path(path, "architectures"), i)
-		_ = p
+	for _, e := range x.Architectures {
+		p := v.Path(path, "architectures")
 		v.Enum(p, e, []string{"x86_64", "arm64"})
 	}
 	if x.CapacityProviderConfig != nil {
@@ -934,7 +545,7 @@ func (x *CreateFunctionRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.CodeSigningConfigArn != nil {
 		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
+		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern29)
 	}
 	if x.DeadLetterConfig != nil {
 		x.DeadLetterConfig.Validate(v, v.Path(path, "deadLetterConfig"))
@@ -954,15 +565,14 @@ func (x *CreateFunctionRequest) Validate(v *awsproto.Validator, path string) {
 	if x.FileSystemConfigs != nil {
 		v.Length(v.Path(path, "fileSystemConfigs"), x.FileSystemConfigs, len(x.FileSystemConfigs), 0, 1)
 	}
-	for i, e := range x.FileSystemConfigs {
-		p := v.Index(v.Path(path, "fileSystemConfigs"), i)
-		_ = p
+	for _, e := range x.FileSystemConfigs {
+		p := v.Path(path, "fileSystemConfigs")
 		e.Validate(v, p)
 	}
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.Handler != nil {
 		v.Length(v.Path(path, "handler"), *x.Handler, len([]rune(*x.Handler)), 0, 128)
@@ -972,13 +582,12 @@ func (x *CreateFunctionRequest) Validate(v *awsproto.Validator, path string) {
 		x.ImageConfig.Validate(v, v.Path(path, "imageConfig"))
 	}
 	if x.KMSKeyArn != nil {
-		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern20)
+		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern26)
 	}
-	for i, e := range x.Layers {
-		p := v.Index(v.Path(path, "layers"), i)
-		_ = p
+	for _, e := range x.Layers {
+		p := v.Path(path, "layers")
 		v.Length(p, e, len([]rune(e)), 1, 140)
-		v.Pattern(p, e, pattern34)
+		v.Pattern(p, e, pattern30)
 	}
 	if x.LoggingConfig != nil {
 		x.LoggingConfig.Validate(v, v.Path(path, "loggingConfig"))
@@ -994,7 +603,7 @@ func (x *CreateFunctionRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	v.Required(v.Path(path, "role"), x.Role != nil)
 	if x.Role != nil {
-		v.Pattern(v.Path(path, "role"), *x.Role, pattern21)
+		v.Pattern(v.Path(path, "role"), *x.Role, pattern15)
 	}
 	if x.SnapStart != nil {
 		x.SnapStart.Validate(v, v.Path(path, "snapStart"))
@@ -1028,41 +637,14 @@ func (x *CreateFunctionUrlConfigRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.InvokeMode != nil {
 		v.Enum(v.Path(path, "invokeMode"), *x.InvokeMode, []string{"BUFFERED", "RESPONSE_STREAM"})
 	}
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern35)
-	}
-}
-
-// Validate checks CreateFunctionUrlConfigResponse against the model's constraints, reporting to v under path.
-func (x *CreateFunctionUrlConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "authType"), x.AuthType != nil)
-	if x.AuthType != nil {
-		v.Enum(v.Path(path, "authType"), *x.AuthType, []string{"NONE", "AWS_IAM"})
-	}
-	if x.Cors != nil {
-		x.Cors.Validate(v, v.Path(path, "cors"))
-	}
-	v.Required(v.Path(path, "creationTime"), x.CreationTime != nil)
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	v.Required(v.Path(path, "functionUrl"), x.FunctionUrl != nil)
-	if x.FunctionUrl != nil {
-		v.Length(v.Path(path, "functionUrl"), *x.FunctionUrl, len([]rune(*x.FunctionUrl)), 40, 100)
-	}
-	if x.InvokeMode != nil {
-		v.Enum(v.Path(path, "invokeMode"), *x.InvokeMode, []string{"BUFFERED", "RESPONSE_STREAM"})
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern31)
 	}
 }
 
@@ -1072,7 +654,7 @@ func (x *DeadLetterConfig) Validate(v *awsproto.Validator, path string) {
 		return
 	}
 	if x.TargetArn != nil {
-		v.Pattern(v.Path(path, "targetArn"), *x.TargetArn, pattern20)
+		v.Pattern(v.Path(path, "targetArn"), *x.TargetArn, pattern26)
 	}
 }
 
@@ -1084,12 +666,12 @@ func (x *DeleteAliasRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 128)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern23)
 	}
 }
 
@@ -1101,18 +683,7 @@ func (x *DeleteCapacityProviderRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "capacityProviderName"), x.CapacityProviderName != nil)
 	if x.CapacityProviderName != nil {
 		v.Length(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, len([]rune(*x.CapacityProviderName)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern30)
-	}
-}
-
-// Validate checks DeleteCapacityProviderResponse against the model's constraints, reporting to v under path.
-func (x *DeleteCapacityProviderResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "capacityProvider"), x.CapacityProvider != nil)
-	if x.CapacityProvider != nil {
-		x.CapacityProvider.Validate(v, v.Path(path, "capacityProvider"))
+		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern24)
 	}
 }
 
@@ -1124,14 +695,7 @@ func (x *DeleteCodeSigningConfigRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
 	if x.CodeSigningConfigArn != nil {
 		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
-	}
-}
-
-// Validate checks DeleteCodeSigningConfigResponse against the model's constraints, reporting to v under path.
-func (x *DeleteCodeSigningConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern29)
 	}
 }
 
@@ -1163,7 +727,7 @@ func (x *DeleteFunctionConcurrencyRequest) Validate(v *awsproto.Validator, path 
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 }
 
@@ -1199,13 +763,6 @@ func (x *DeleteFunctionRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks DeleteFunctionResponse against the model's constraints, reporting to v under path.
-func (x *DeleteFunctionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
 // Validate checks DeleteFunctionUrlConfigRequest against the model's constraints, reporting to v under path.
 func (x *DeleteFunctionUrlConfigRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1214,11 +771,11 @@ func (x *DeleteFunctionUrlConfigRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern35)
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern31)
 	}
 }
 
@@ -1243,12 +800,12 @@ func (x *DeleteProvisionedConcurrencyConfigRequest) Validate(v *awsproto.Validat
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	v.Required(v.Path(path, "qualifier"), x.Qualifier != nil)
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern36)
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern32)
 	}
 }
 
@@ -1272,11 +829,11 @@ func (x *DocumentDBEventSourceConfig) Validate(v *awsproto.Validator, path strin
 	}
 	if x.CollectionName != nil {
 		v.Length(v.Path(path, "collectionName"), *x.CollectionName, len([]rune(*x.CollectionName)), 1, 57)
-		v.Pattern(v.Path(path, "collectionName"), *x.CollectionName, pattern37)
+		v.Pattern(v.Path(path, "collectionName"), *x.CollectionName, pattern33)
 	}
 	if x.DatabaseName != nil {
 		v.Length(v.Path(path, "databaseName"), *x.DatabaseName, len([]rune(*x.DatabaseName)), 1, 63)
-		v.Pattern(v.Path(path, "databaseName"), *x.DatabaseName, pattern38)
+		v.Pattern(v.Path(path, "databaseName"), *x.DatabaseName, pattern34)
 	}
 	if x.FullDocument != nil {
 		v.Enum(v.Path(path, "fullDocument"), *x.FullDocument, []string{"UpdateLookup", "Default"})
@@ -1302,31 +859,9 @@ func (x *Environment) Validate(v *awsproto.Validator, path string) {
 		return
 	}
 	for k, e := range x.Variables {
-		p := v.Key(v.Path(path, "variables"), k)
+		p := v.Path(path, "variables")
 		_, _ = k, e
-		v.Pattern(p, k, pattern39)
-	}
-}
-
-// Validate checks EnvironmentError against the model's constraints, reporting to v under path.
-func (x *EnvironmentError) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks EnvironmentResponse against the model's constraints, reporting to v under path.
-func (x *EnvironmentResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	for k, e := range x.Variables {
-		p := v.Key(v.Path(path, "variables"), k)
-		_, _ = k, e
-		v.Pattern(p, k, pattern39)
+		v.Pattern(p, k, pattern35)
 	}
 }
 
@@ -1348,246 +883,6 @@ func (x *ErrorObject) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks Event against the model's constraints, reporting to v under path.
-func (x *Event) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CallbackFailedDetails != nil {
-		x.CallbackFailedDetails.Validate(v, v.Path(path, "callbackFailedDetails"))
-	}
-	if x.CallbackStartedDetails != nil {
-		x.CallbackStartedDetails.Validate(v, v.Path(path, "callbackStartedDetails"))
-	}
-	if x.CallbackSucceededDetails != nil {
-		x.CallbackSucceededDetails.Validate(v, v.Path(path, "callbackSucceededDetails"))
-	}
-	if x.CallbackTimedOutDetails != nil {
-		x.CallbackTimedOutDetails.Validate(v, v.Path(path, "callbackTimedOutDetails"))
-	}
-	if x.ChainedInvokeFailedDetails != nil {
-		x.ChainedInvokeFailedDetails.Validate(v, v.Path(path, "chainedInvokeFailedDetails"))
-	}
-	if x.ChainedInvokeStartedDetails != nil {
-		x.ChainedInvokeStartedDetails.Validate(v, v.Path(path, "chainedInvokeStartedDetails"))
-	}
-	if x.ChainedInvokeStoppedDetails != nil {
-		x.ChainedInvokeStoppedDetails.Validate(v, v.Path(path, "chainedInvokeStoppedDetails"))
-	}
-	if x.ChainedInvokeSucceededDetails != nil {
-		x.ChainedInvokeSucceededDetails.Validate(v, v.Path(path, "chainedInvokeSucceededDetails"))
-	}
-	if x.ChainedInvokeTimedOutDetails != nil {
-		x.ChainedInvokeTimedOutDetails.Validate(v, v.Path(path, "chainedInvokeTimedOutDetails"))
-	}
-	if x.ContextFailedDetails != nil {
-		x.ContextFailedDetails.Validate(v, v.Path(path, "contextFailedDetails"))
-	}
-	if x.ContextStartedDetails != nil {
-		x.ContextStartedDetails.Validate(v, v.Path(path, "contextStartedDetails"))
-	}
-	if x.ContextSucceededDetails != nil {
-		x.ContextSucceededDetails.Validate(v, v.Path(path, "contextSucceededDetails"))
-	}
-	if x.EventId != nil {
-		v.Range(v.Path(path, "eventId"), float64(*x.EventId), 1, awsproto.NoBound)
-	}
-	if x.EventType != nil {
-		v.Enum(v.Path(path, "eventType"), *x.EventType, []string{"ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionStopped", "ContextStarted", "ContextSucceeded", "ContextFailed", "WaitStarted", "WaitSucceeded", "WaitCancelled", "StepStarted", "StepSucceeded", "StepFailed", "ChainedInvokeStarted", "ChainedInvokeSucceeded", "ChainedInvokeFailed", "ChainedInvokeTimedOut", "ChainedInvokeStopped", "CallbackStarted", "CallbackSucceeded", "CallbackFailed", "CallbackTimedOut", "InvocationCompleted"})
-	}
-	if x.ExecutionFailedDetails != nil {
-		x.ExecutionFailedDetails.Validate(v, v.Path(path, "executionFailedDetails"))
-	}
-	if x.ExecutionStartedDetails != nil {
-		x.ExecutionStartedDetails.Validate(v, v.Path(path, "executionStartedDetails"))
-	}
-	if x.ExecutionStoppedDetails != nil {
-		x.ExecutionStoppedDetails.Validate(v, v.Path(path, "executionStoppedDetails"))
-	}
-	if x.ExecutionSucceededDetails != nil {
-		x.ExecutionSucceededDetails.Validate(v, v.Path(path, "executionSucceededDetails"))
-	}
-	if x.ExecutionTimedOutDetails != nil {
-		x.ExecutionTimedOutDetails.Validate(v, v.Path(path, "executionTimedOutDetails"))
-	}
-	if x.Id != nil {
-		v.Length(v.Path(path, "id"), *x.Id, len([]rune(*x.Id)), 1, 64)
-		v.Pattern(v.Path(path, "id"), *x.Id, pattern40)
-	}
-	if x.InvocationCompletedDetails != nil {
-		x.InvocationCompletedDetails.Validate(v, v.Path(path, "invocationCompletedDetails"))
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 256)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern41)
-	}
-	if x.ParentId != nil {
-		v.Length(v.Path(path, "parentId"), *x.ParentId, len([]rune(*x.ParentId)), 1, 64)
-		v.Pattern(v.Path(path, "parentId"), *x.ParentId, pattern40)
-	}
-	if x.StepFailedDetails != nil {
-		x.StepFailedDetails.Validate(v, v.Path(path, "stepFailedDetails"))
-	}
-	if x.StepStartedDetails != nil {
-		x.StepStartedDetails.Validate(v, v.Path(path, "stepStartedDetails"))
-	}
-	if x.StepSucceededDetails != nil {
-		x.StepSucceededDetails.Validate(v, v.Path(path, "stepSucceededDetails"))
-	}
-	if x.SubType != nil {
-		v.Length(v.Path(path, "subType"), *x.SubType, len([]rune(*x.SubType)), 1, 32)
-		v.Pattern(v.Path(path, "subType"), *x.SubType, pattern40)
-	}
-	if x.WaitCancelledDetails != nil {
-		x.WaitCancelledDetails.Validate(v, v.Path(path, "waitCancelledDetails"))
-	}
-	if x.WaitStartedDetails != nil {
-		x.WaitStartedDetails.Validate(v, v.Path(path, "waitStartedDetails"))
-	}
-	if x.WaitSucceededDetails != nil {
-		x.WaitSucceededDetails.Validate(v, v.Path(path, "waitSucceededDetails"))
-	}
-}
-
-// Validate checks EventError against the model's constraints, reporting to v under path.
-func (x *EventError) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Payload != nil {
-		x.Payload.Validate(v, v.Path(path, "payload"))
-	}
-}
-
-// Validate checks EventInput against the model's constraints, reporting to v under path.
-func (x *EventInput) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Payload != nil {
-		v.Length(v.Path(path, "payload"), *x.Payload, len([]rune(*x.Payload)), 0, 6291456)
-	}
-}
-
-// Validate checks EventResult against the model's constraints, reporting to v under path.
-func (x *EventResult) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Payload != nil {
-		v.Length(v.Path(path, "payload"), *x.Payload, len([]rune(*x.Payload)), 0, 6291456)
-	}
-}
-
-// Validate checks EventSourceMappingConfiguration against the model's constraints, reporting to v under path.
-func (x *EventSourceMappingConfiguration) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AmazonManagedKafkaEventSourceConfig != nil {
-		x.AmazonManagedKafkaEventSourceConfig.Validate(v, v.Path(path, "amazonManagedKafkaEventSourceConfig"))
-	}
-	if x.BatchSize != nil {
-		v.Range(v.Path(path, "batchSize"), float64(*x.BatchSize), 1, 10000)
-	}
-	if x.DestinationConfig != nil {
-		x.DestinationConfig.Validate(v, v.Path(path, "destinationConfig"))
-	}
-	if x.DocumentDBEventSourceConfig != nil {
-		x.DocumentDBEventSourceConfig.Validate(v, v.Path(path, "documentDBEventSourceConfig"))
-	}
-	if x.EventSourceArn != nil {
-		v.Pattern(v.Path(path, "eventSourceArn"), *x.EventSourceArn, pattern12)
-	}
-	if x.EventSourceMappingArn != nil {
-		v.Length(v.Path(path, "eventSourceMappingArn"), *x.EventSourceMappingArn, len([]rune(*x.EventSourceMappingArn)), 85, 120)
-		v.Pattern(v.Path(path, "eventSourceMappingArn"), *x.EventSourceMappingArn, pattern42)
-	}
-	if x.FilterCriteria != nil {
-		x.FilterCriteria.Validate(v, v.Path(path, "filterCriteria"))
-	}
-	if x.FilterCriteriaError != nil {
-		x.FilterCriteriaError.Validate(v, v.Path(path, "filterCriteriaError"))
-	}
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	if x.FunctionResponseTypes != nil {
-		v.Length(v.Path(path, "functionResponseTypes"), x.FunctionResponseTypes, len(x.FunctionResponseTypes), 0, 1)
-	}
-	for i, e := range x.FunctionResponseTypes {
-		p := v.Index(v.Path(path, "functionResponseTypes"), i)
-		_ = p
-		v.Enum(p, e, []string{"ReportBatchItemFailures"})
-	}
-	if x.KMSKeyArn != nil {
-		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern20)
-	}
-	if x.LoggingConfig != nil {
-		x.LoggingConfig.Validate(v, v.Path(path, "loggingConfig"))
-	}
-	if x.MaximumBatchingWindowInSeconds != nil {
-		v.Range(v.Path(path, "maximumBatchingWindowInSeconds"), float64(*x.MaximumBatchingWindowInSeconds), 0, 300)
-	}
-	if x.MaximumRecordAgeInSeconds != nil {
-		v.Range(v.Path(path, "maximumRecordAgeInSeconds"), float64(*x.MaximumRecordAgeInSeconds), -1, 604800)
-	}
-	if x.MaximumRetryAttempts != nil {
-		v.Range(v.Path(path, "maximumRetryAttempts"), float64(*x.MaximumRetryAttempts), -1, 10000)
-	}
-	if x.MetricsConfig != nil {
-		x.MetricsConfig.Validate(v, v.Path(path, "metricsConfig"))
-	}
-	if x.ParallelizationFactor != nil {
-		v.Range(v.Path(path, "parallelizationFactor"), float64(*x.ParallelizationFactor), 1, 10)
-	}
-	if x.ProvisionedPollerConfig != nil {
-		x.ProvisionedPollerConfig.Validate(v, v.Path(path, "provisionedPollerConfig"))
-	}
-	if x.Queues != nil {
-		v.Length(v.Path(path, "queues"), x.Queues, len(x.Queues), 1, 1)
-	}
-	for i, e := range x.Queues {
-		p := v.Index(v.Path(path, "queues"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 1000)
-		v.Pattern(p, e, pattern32)
-	}
-	if x.ScalingConfig != nil {
-		x.ScalingConfig.Validate(v, v.Path(path, "scalingConfig"))
-	}
-	if x.SelfManagedEventSource != nil {
-		x.SelfManagedEventSource.Validate(v, v.Path(path, "selfManagedEventSource"))
-	}
-	if x.SelfManagedKafkaEventSourceConfig != nil {
-		x.SelfManagedKafkaEventSourceConfig.Validate(v, v.Path(path, "selfManagedKafkaEventSourceConfig"))
-	}
-	if x.SourceAccessConfigurations != nil {
-		v.Length(v.Path(path, "sourceAccessConfigurations"), x.SourceAccessConfigurations, len(x.SourceAccessConfigurations), 0, 22)
-	}
-	for i, e := range x.SourceAccessConfigurations {
-		p := v.Index(v.Path(path, "sourceAccessConfigurations"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.StartingPosition != nil {
-		v.Enum(v.Path(path, "startingPosition"), *x.StartingPosition, []string{"TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"})
-	}
-	if x.Topics != nil {
-		v.Length(v.Path(path, "topics"), x.Topics, len(x.Topics), 1, 1)
-	}
-	for i, e := range x.Topics {
-		p := v.Index(v.Path(path, "topics"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 249)
-		v.Pattern(p, e, pattern33)
-	}
-	if x.TumblingWindowInSeconds != nil {
-		v.Range(v.Path(path, "tumblingWindowInSeconds"), float64(*x.TumblingWindowInSeconds), 0, 900)
-	}
-}
-
 // Validate checks EventSourceMappingLoggingConfig against the model's constraints, reporting to v under path.
 func (x *EventSourceMappingLoggingConfig) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1606,105 +901,9 @@ func (x *EventSourceMappingMetricsConfig) Validate(v *awsproto.Validator, path s
 	if x.Metrics != nil {
 		v.Length(v.Path(path, "metrics"), x.Metrics, len(x.Metrics), 0, 3)
 	}
-	for i, e := range x.Metrics {
-		p := v.Index(v.Path(path, "metrics"), i)
-		_ = p
+	for _, e := range x.Metrics {
+		p := v.Path(path, "metrics")
 		v.Enum(p, e, []string{"EventCount", "ErrorCount", "KafkaMetrics"})
-	}
-}
-
-// Validate checks Execution against the model's constraints, reporting to v under path.
-func (x *Execution) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "durableExecutionArn"), x.DurableExecutionArn != nil)
-	if x.DurableExecutionArn != nil {
-		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
-	}
-	v.Required(v.Path(path, "durableExecutionName"), x.DurableExecutionName != nil)
-	if x.DurableExecutionName != nil {
-		v.Length(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, len([]rune(*x.DurableExecutionName)), 1, 64)
-		v.Pattern(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, pattern40)
-	}
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern43)
-	}
-	v.Required(v.Path(path, "startTimestamp"), x.StartTimestamp != nil)
-	v.Required(v.Path(path, "status"), x.Status != nil)
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
-	}
-}
-
-// Validate checks ExecutionDetails against the model's constraints, reporting to v under path.
-func (x *ExecutionDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.InputPayload != nil {
-		v.Length(v.Path(path, "inputPayload"), *x.InputPayload, len([]rune(*x.InputPayload)), 0, 6291456)
-	}
-}
-
-// Validate checks ExecutionFailedDetails against the model's constraints, reporting to v under path.
-func (x *ExecutionFailedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
-// Validate checks ExecutionStartedDetails against the model's constraints, reporting to v under path.
-func (x *ExecutionStartedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "executionTimeout"), x.ExecutionTimeout != nil)
-	if x.ExecutionTimeout != nil {
-		v.Range(v.Path(path, "executionTimeout"), float64(*x.ExecutionTimeout), 0, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "input"), x.Input != nil)
-	if x.Input != nil {
-		x.Input.Validate(v, v.Path(path, "input"))
-	}
-}
-
-// Validate checks ExecutionStoppedDetails against the model's constraints, reporting to v under path.
-func (x *ExecutionStoppedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
-// Validate checks ExecutionSucceededDetails against the model's constraints, reporting to v under path.
-func (x *ExecutionSucceededDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "result"), x.Result != nil)
-	if x.Result != nil {
-		x.Result.Validate(v, v.Path(path, "result"))
-	}
-}
-
-// Validate checks ExecutionTimedOutDetails against the model's constraints, reporting to v under path.
-func (x *ExecutionTimedOutDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
 	}
 }
 
@@ -1716,12 +915,12 @@ func (x *FileSystemConfig) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "arn"), x.Arn != nil)
 	if x.Arn != nil {
 		v.Length(v.Path(path, "arn"), *x.Arn, len([]rune(*x.Arn)), 0, 256)
-		v.Pattern(v.Path(path, "arn"), *x.Arn, pattern44)
+		v.Pattern(v.Path(path, "arn"), *x.Arn, pattern36)
 	}
 	v.Required(v.Path(path, "localMountPath"), x.LocalMountPath != nil)
 	if x.LocalMountPath != nil {
 		v.Length(v.Path(path, "localMountPath"), *x.LocalMountPath, len([]rune(*x.LocalMountPath)), 0, 160)
-		v.Pattern(v.Path(path, "localMountPath"), *x.LocalMountPath, pattern45)
+		v.Pattern(v.Path(path, "localMountPath"), *x.LocalMountPath, pattern37)
 	}
 }
 
@@ -1732,7 +931,7 @@ func (x *Filter) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.Pattern != nil {
 		v.Length(v.Path(path, "pattern"), *x.Pattern, len([]rune(*x.Pattern)), 0, 4096)
-		v.Pattern(v.Path(path, "pattern"), *x.Pattern, pattern28)
+		v.Pattern(v.Path(path, "pattern"), *x.Pattern, pattern20)
 	}
 }
 
@@ -1741,25 +940,9 @@ func (x *FilterCriteria) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
 		return
 	}
-	for i, e := range x.Filters {
-		p := v.Index(v.Path(path, "filters"), i)
-		_ = p
+	for _, e := range x.Filters {
+		p := v.Path(path, "filters")
 		e.Validate(v, p)
-	}
-}
-
-// Validate checks FilterCriteriaError against the model's constraints, reporting to v under path.
-func (x *FilterCriteriaError) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.ErrorCode != nil {
-		v.Length(v.Path(path, "errorCode"), *x.ErrorCode, len([]rune(*x.ErrorCode)), 10, 50)
-		v.Pattern(v.Path(path, "errorCode"), *x.ErrorCode, pattern46)
-	}
-	if x.Message != nil {
-		v.Length(v.Path(path, "message"), *x.Message, len([]rune(*x.Message)), 10, 2048)
-		v.Pattern(v.Path(path, "message"), *x.Message, pattern28)
 	}
 }
 
@@ -1770,7 +953,7 @@ func (x *FunctionCode) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.S3Bucket != nil {
 		v.Length(v.Path(path, "s3Bucket"), *x.S3Bucket, len([]rune(*x.S3Bucket)), 3, 63)
-		v.Pattern(v.Path(path, "s3Bucket"), *x.S3Bucket, pattern47)
+		v.Pattern(v.Path(path, "s3Bucket"), *x.S3Bucket, pattern38)
 	}
 	if x.S3Key != nil {
 		v.Length(v.Path(path, "s3Key"), *x.S3Key, len([]rune(*x.S3Key)), 1, 1024)
@@ -1779,154 +962,7 @@ func (x *FunctionCode) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "s3ObjectVersion"), *x.S3ObjectVersion, len([]rune(*x.S3ObjectVersion)), 1, 1024)
 	}
 	if x.SourceKMSKeyArn != nil {
-		v.Pattern(v.Path(path, "sourceKMSKeyArn"), *x.SourceKMSKeyArn, pattern20)
-	}
-}
-
-// Validate checks FunctionCodeLocation against the model's constraints, reporting to v under path.
-func (x *FunctionCodeLocation) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks FunctionConfiguration against the model's constraints, reporting to v under path.
-func (x *FunctionConfiguration) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Architectures != nil {
-		v.Length(v.Path(path, "architectures"), x.Architectures, len(x.Architectures), 1, 1)
-	}
-	for i, e := range x.Architectures {
-		p := v.Index(v.Path(path, "architectures"), i)
-		_ = p
-		v.Enum(p, e, []string{"x86_64", "arm64"})
-	}
-	if x.CapacityProviderConfig != nil {
-		x.CapacityProviderConfig.Validate(v, v.Path(path, "capacityProviderConfig"))
-	}
-	if x.DeadLetterConfig != nil {
-		x.DeadLetterConfig.Validate(v, v.Path(path, "deadLetterConfig"))
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-	if x.DurableConfig != nil {
-		x.DurableConfig.Validate(v, v.Path(path, "durableConfig"))
-	}
-	if x.Environment != nil {
-		x.Environment.Validate(v, v.Path(path, "environment"))
-	}
-	if x.EphemeralStorage != nil {
-		x.EphemeralStorage.Validate(v, v.Path(path, "ephemeralStorage"))
-	}
-	if x.FileSystemConfigs != nil {
-		v.Length(v.Path(path, "fileSystemConfigs"), x.FileSystemConfigs, len(x.FileSystemConfigs), 0, 1)
-	}
-	for i, e := range x.FileSystemConfigs {
-		p := v.Index(v.Path(path, "fileSystemConfigs"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern43)
-	}
-	if x.FunctionName != nil {
-		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 256)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern8)
-	}
-	if x.Handler != nil {
-		v.Length(v.Path(path, "handler"), *x.Handler, len([]rune(*x.Handler)), 0, 128)
-		v.Pattern(v.Path(path, "handler"), *x.Handler, pattern9)
-	}
-	if x.ImageConfigResponse != nil {
-		x.ImageConfigResponse.Validate(v, v.Path(path, "imageConfigResponse"))
-	}
-	if x.KMSKeyArn != nil {
-		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern20)
-	}
-	if x.LastUpdateStatus != nil {
-		v.Enum(v.Path(path, "lastUpdateStatus"), *x.LastUpdateStatus, []string{"Successful", "Failed", "InProgress"})
-	}
-	if x.LastUpdateStatusReasonCode != nil {
-		v.Enum(v.Path(path, "lastUpdateStatusReasonCode"), *x.LastUpdateStatusReasonCode, []string{"EniLimitExceeded", "InsufficientRolePermissions", "InvalidConfiguration", "InternalError", "SubnetOutOfIPAddresses", "InvalidSubnet", "InvalidSecurityGroup", "ImageDeleted", "ImageAccessDenied", "InvalidImage", "KMSKeyAccessDenied", "KMSKeyNotFound", "InvalidStateKMSKey", "DisabledKMSKey", "EFSIOError", "EFSMountConnectivityError", "EFSMountFailure", "EFSMountTimeout", "InvalidRuntime", "InvalidZipFileException", "FunctionError", "VcpuLimitExceeded", "CapacityProviderScalingLimitExceeded", "InsufficientCapacity", "EC2RequestLimitExceeded", "FunctionError.InitTimeout", "FunctionError.RuntimeInitError", "FunctionError.ExtensionInitError", "FunctionError.InvalidEntryPoint", "FunctionError.InvalidWorkingDirectory", "FunctionError.PermissionDenied", "FunctionError.TooManyExtensions", "FunctionError.InitResourceExhausted", "DisallowedByVpcEncryptionControl"})
-	}
-	for i, e := range x.Layers {
-		p := v.Index(v.Path(path, "layers"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.LoggingConfig != nil {
-		x.LoggingConfig.Validate(v, v.Path(path, "loggingConfig"))
-	}
-	if x.MasterArn != nil {
-		v.Length(v.Path(path, "masterArn"), *x.MasterArn, len([]rune(*x.MasterArn)), 0, 10000)
-		v.Pattern(v.Path(path, "masterArn"), *x.MasterArn, pattern13)
-	}
-	if x.MemorySize != nil {
-		v.Range(v.Path(path, "memorySize"), float64(*x.MemorySize), 128, 32768)
-	}
-	if x.PackageType != nil {
-		v.Enum(v.Path(path, "packageType"), *x.PackageType, []string{"Zip", "Image"})
-	}
-	if x.Role != nil {
-		v.Pattern(v.Path(path, "role"), *x.Role, pattern21)
-	}
-	if x.RuntimeVersionConfig != nil {
-		x.RuntimeVersionConfig.Validate(v, v.Path(path, "runtimeVersionConfig"))
-	}
-	if x.SigningJobArn != nil {
-		v.Pattern(v.Path(path, "signingJobArn"), *x.SigningJobArn, pattern12)
-	}
-	if x.SigningProfileVersionArn != nil {
-		v.Pattern(v.Path(path, "signingProfileVersionArn"), *x.SigningProfileVersionArn, pattern12)
-	}
-	if x.SnapStart != nil {
-		x.SnapStart.Validate(v, v.Path(path, "snapStart"))
-	}
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"Pending", "Active", "Inactive", "Failed", "Deactivating", "Deactivated", "ActiveNonInvocable", "Deleting"})
-	}
-	if x.StateReasonCode != nil {
-		v.Enum(v.Path(path, "stateReasonCode"), *x.StateReasonCode, []string{"Idle", "Creating", "Restoring", "EniLimitExceeded", "InsufficientRolePermissions", "InvalidConfiguration", "InternalError", "SubnetOutOfIPAddresses", "InvalidSubnet", "InvalidSecurityGroup", "ImageDeleted", "ImageAccessDenied", "InvalidImage", "KMSKeyAccessDenied", "KMSKeyNotFound", "InvalidStateKMSKey", "DisabledKMSKey", "EFSIOError", "EFSMountConnectivityError", "EFSMountFailure", "EFSMountTimeout", "InvalidRuntime", "InvalidZipFileException", "FunctionError", "DrainingDurableExecutions", "VcpuLimitExceeded", "CapacityProviderScalingLimitExceeded", "InsufficientCapacity", "EC2RequestLimitExceeded", "FunctionError.InitTimeout", "FunctionError.RuntimeInitError", "FunctionError.ExtensionInitError", "FunctionError.InvalidEntryPoint", "FunctionError.InvalidWorkingDirectory", "FunctionError.PermissionDenied", "FunctionError.TooManyExtensions", "FunctionError.InitResourceExhausted", "DisallowedByVpcEncryptionControl"})
-	}
-	if x.TenancyConfig != nil {
-		x.TenancyConfig.Validate(v, v.Path(path, "tenancyConfig"))
-	}
-	if x.Timeout != nil {
-		v.Range(v.Path(path, "timeout"), float64(*x.Timeout), 1, awsproto.NoBound)
-	}
-	if x.TracingConfig != nil {
-		x.TracingConfig.Validate(v, v.Path(path, "tracingConfig"))
-	}
-	if x.Version != nil {
-		v.Length(v.Path(path, "version"), *x.Version, len([]rune(*x.Version)), 1, 1024)
-		v.Pattern(v.Path(path, "version"), *x.Version, pattern14)
-	}
-	if x.VpcConfig != nil {
-		x.VpcConfig.Validate(v, v.Path(path, "vpcConfig"))
-	}
-}
-
-// Validate checks FunctionEventInvokeConfig against the model's constraints, reporting to v under path.
-func (x *FunctionEventInvokeConfig) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DestinationConfig != nil {
-		x.DestinationConfig.Validate(v, v.Path(path, "destinationConfig"))
-	}
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	if x.MaximumEventAgeInSeconds != nil {
-		v.Range(v.Path(path, "maximumEventAgeInSeconds"), float64(*x.MaximumEventAgeInSeconds), 60, 21600)
-	}
-	if x.MaximumRetryAttempts != nil {
-		v.Range(v.Path(path, "maximumRetryAttempts"), float64(*x.MaximumRetryAttempts), 0, 2)
+		v.Pattern(v.Path(path, "sourceKMSKeyArn"), *x.SourceKMSKeyArn, pattern26)
 	}
 }
 
@@ -1943,67 +979,10 @@ func (x *FunctionScalingConfig) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks FunctionUrlConfig against the model's constraints, reporting to v under path.
-func (x *FunctionUrlConfig) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "authType"), x.AuthType != nil)
-	if x.AuthType != nil {
-		v.Enum(v.Path(path, "authType"), *x.AuthType, []string{"NONE", "AWS_IAM"})
-	}
-	if x.Cors != nil {
-		x.Cors.Validate(v, v.Path(path, "cors"))
-	}
-	v.Required(v.Path(path, "creationTime"), x.CreationTime != nil)
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	v.Required(v.Path(path, "functionUrl"), x.FunctionUrl != nil)
-	if x.FunctionUrl != nil {
-		v.Length(v.Path(path, "functionUrl"), *x.FunctionUrl, len([]rune(*x.FunctionUrl)), 40, 100)
-	}
-	if x.InvokeMode != nil {
-		v.Enum(v.Path(path, "invokeMode"), *x.InvokeMode, []string{"BUFFERED", "RESPONSE_STREAM"})
-	}
-	v.Required(v.Path(path, "lastModifiedTime"), x.LastModifiedTime != nil)
-}
-
-// Validate checks FunctionVersionsByCapacityProviderListItem against the model's constraints, reporting to v under path.
-func (x *FunctionVersionsByCapacityProviderListItem) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern43)
-	}
-	v.Required(v.Path(path, "state"), x.State != nil)
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"Pending", "Active", "Inactive", "Failed", "Deactivating", "Deactivated", "ActiveNonInvocable", "Deleting"})
-	}
-}
-
 // Validate checks GetAccountSettingsRequest against the model's constraints, reporting to v under path.
 func (x *GetAccountSettingsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
 		return
-	}
-}
-
-// Validate checks GetAccountSettingsResponse against the model's constraints, reporting to v under path.
-func (x *GetAccountSettingsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AccountLimit != nil {
-		x.AccountLimit.Validate(v, v.Path(path, "accountLimit"))
-	}
-	if x.AccountUsage != nil {
-		x.AccountUsage.Validate(v, v.Path(path, "accountUsage"))
 	}
 }
 
@@ -2015,12 +994,12 @@ func (x *GetAliasRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 128)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern23)
 	}
 }
 
@@ -2032,18 +1011,7 @@ func (x *GetCapacityProviderRequest) Validate(v *awsproto.Validator, path string
 	v.Required(v.Path(path, "capacityProviderName"), x.CapacityProviderName != nil)
 	if x.CapacityProviderName != nil {
 		v.Length(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, len([]rune(*x.CapacityProviderName)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern30)
-	}
-}
-
-// Validate checks GetCapacityProviderResponse against the model's constraints, reporting to v under path.
-func (x *GetCapacityProviderResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "capacityProvider"), x.CapacityProvider != nil)
-	if x.CapacityProvider != nil {
-		x.CapacityProvider.Validate(v, v.Path(path, "capacityProvider"))
+		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern24)
 	}
 }
 
@@ -2055,18 +1023,7 @@ func (x *GetCodeSigningConfigRequest) Validate(v *awsproto.Validator, path strin
 	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
 	if x.CodeSigningConfigArn != nil {
 		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
-	}
-}
-
-// Validate checks GetCodeSigningConfigResponse against the model's constraints, reporting to v under path.
-func (x *GetCodeSigningConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "codeSigningConfig"), x.CodeSigningConfig != nil)
-	if x.CodeSigningConfig != nil {
-		x.CodeSigningConfig.Validate(v, v.Path(path, "codeSigningConfig"))
+		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern29)
 	}
 }
 
@@ -2078,23 +1035,10 @@ func (x *GetDurableExecutionHistoryRequest) Validate(v *awsproto.Validator, path
 	v.Required(v.Path(path, "durableExecutionArn"), x.DurableExecutionArn != nil)
 	if x.DurableExecutionArn != nil {
 		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
+		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern19)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 0, 1000)
-	}
-}
-
-// Validate checks GetDurableExecutionHistoryResponse against the model's constraints, reporting to v under path.
-func (x *GetDurableExecutionHistoryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "events"), x.Events != nil)
-	for i, e := range x.Events {
-		p := v.Index(v.Path(path, "events"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -2106,50 +1050,7 @@ func (x *GetDurableExecutionRequest) Validate(v *awsproto.Validator, path string
 	v.Required(v.Path(path, "durableExecutionArn"), x.DurableExecutionArn != nil)
 	if x.DurableExecutionArn != nil {
 		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
-	}
-}
-
-// Validate checks GetDurableExecutionResponse against the model's constraints, reporting to v under path.
-func (x *GetDurableExecutionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "durableExecutionArn"), x.DurableExecutionArn != nil)
-	if x.DurableExecutionArn != nil {
-		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
-	}
-	v.Required(v.Path(path, "durableExecutionName"), x.DurableExecutionName != nil)
-	if x.DurableExecutionName != nil {
-		v.Length(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, len([]rune(*x.DurableExecutionName)), 1, 64)
-		v.Pattern(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, pattern40)
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern43)
-	}
-	if x.InputPayload != nil {
-		v.Length(v.Path(path, "inputPayload"), *x.InputPayload, len([]rune(*x.InputPayload)), 0, 6291456)
-	}
-	if x.Result != nil {
-		v.Length(v.Path(path, "result"), *x.Result, len([]rune(*x.Result)), 0, 6291456)
-	}
-	v.Required(v.Path(path, "startTimestamp"), x.StartTimestamp != nil)
-	v.Required(v.Path(path, "status"), x.Status != nil)
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
-	}
-	if x.TraceHeader != nil {
-		x.TraceHeader.Validate(v, v.Path(path, "traceHeader"))
-	}
-	if x.Version != nil {
-		v.Length(v.Path(path, "version"), *x.Version, len([]rune(*x.Version)), 1, 1024)
-		v.Pattern(v.Path(path, "version"), *x.Version, pattern24)
+		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern19)
 	}
 }
 
@@ -2161,28 +1062,15 @@ func (x *GetDurableExecutionStateRequest) Validate(v *awsproto.Validator, path s
 	v.Required(v.Path(path, "checkpointToken"), x.CheckpointToken != nil)
 	if x.CheckpointToken != nil {
 		v.Length(v.Path(path, "checkpointToken"), *x.CheckpointToken, len([]rune(*x.CheckpointToken)), 1, 2048)
-		v.Pattern(v.Path(path, "checkpointToken"), *x.CheckpointToken, pattern18)
+		v.Pattern(v.Path(path, "checkpointToken"), *x.CheckpointToken, pattern17)
 	}
 	v.Required(v.Path(path, "durableExecutionArn"), x.DurableExecutionArn != nil)
 	if x.DurableExecutionArn != nil {
 		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
+		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern19)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 0, 1000)
-	}
-}
-
-// Validate checks GetDurableExecutionStateResponse against the model's constraints, reporting to v under path.
-func (x *GetDurableExecutionStateResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "operations"), x.Operations != nil)
-	for i, e := range x.Operations {
-		p := v.Index(v.Path(path, "operations"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -2206,23 +1094,6 @@ func (x *GetFunctionCodeSigningConfigRequest) Validate(v *awsproto.Validator, pa
 	}
 }
 
-// Validate checks GetFunctionCodeSigningConfigResponse against the model's constraints, reporting to v under path.
-func (x *GetFunctionCodeSigningConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
-	if x.CodeSigningConfigArn != nil {
-		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
-	}
-	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
-	if x.FunctionName != nil {
-		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
-	}
-}
-
 // Validate checks GetFunctionConcurrencyRequest against the model's constraints, reporting to v under path.
 func (x *GetFunctionConcurrencyRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2231,17 +1102,7 @@ func (x *GetFunctionConcurrencyRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
-	}
-}
-
-// Validate checks GetFunctionConcurrencyResponse against the model's constraints, reporting to v under path.
-func (x *GetFunctionConcurrencyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.ReservedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "reservedConcurrentExecutions"), float64(*x.ReservedConcurrentExecutions), 0, awsproto.NoBound)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 }
 
@@ -2285,17 +1146,7 @@ func (x *GetFunctionRecursionConfigRequest) Validate(v *awsproto.Validator, path
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern48)
-	}
-}
-
-// Validate checks GetFunctionRecursionConfigResponse against the model's constraints, reporting to v under path.
-func (x *GetFunctionRecursionConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.RecursiveLoop != nil {
-		v.Enum(v.Path(path, "recursiveLoop"), *x.RecursiveLoop, []string{"Allow", "Terminate"})
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern39)
 	}
 }
 
@@ -2315,25 +1166,6 @@ func (x *GetFunctionRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks GetFunctionResponse against the model's constraints, reporting to v under path.
-func (x *GetFunctionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Code != nil {
-		x.Code.Validate(v, v.Path(path, "code"))
-	}
-	if x.Concurrency != nil {
-		x.Concurrency.Validate(v, v.Path(path, "concurrency"))
-	}
-	if x.Configuration != nil {
-		x.Configuration.Validate(v, v.Path(path, "configuration"))
-	}
-	if x.TagsError != nil {
-		x.TagsError.Validate(v, v.Path(path, "tagsError"))
-	}
-}
-
 // Validate checks GetFunctionScalingConfigRequest against the model's constraints, reporting to v under path.
 func (x *GetFunctionScalingConfigRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2342,29 +1174,12 @@ func (x *GetFunctionScalingConfigRequest) Validate(v *awsproto.Validator, path s
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern48)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern39)
 	}
 	v.Required(v.Path(path, "qualifier"), x.Qualifier != nil)
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern49)
-	}
-}
-
-// Validate checks GetFunctionScalingConfigResponse against the model's constraints, reporting to v under path.
-func (x *GetFunctionScalingConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AppliedFunctionScalingConfig != nil {
-		x.AppliedFunctionScalingConfig.Validate(v, v.Path(path, "appliedFunctionScalingConfig"))
-	}
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	if x.RequestedFunctionScalingConfig != nil {
-		x.RequestedFunctionScalingConfig.Validate(v, v.Path(path, "requestedFunctionScalingConfig"))
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern40)
 	}
 }
 
@@ -2376,40 +1191,12 @@ func (x *GetFunctionUrlConfigRequest) Validate(v *awsproto.Validator, path strin
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern35)
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern31)
 	}
-}
-
-// Validate checks GetFunctionUrlConfigResponse against the model's constraints, reporting to v under path.
-func (x *GetFunctionUrlConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "authType"), x.AuthType != nil)
-	if x.AuthType != nil {
-		v.Enum(v.Path(path, "authType"), *x.AuthType, []string{"NONE", "AWS_IAM"})
-	}
-	if x.Cors != nil {
-		x.Cors.Validate(v, v.Path(path, "cors"))
-	}
-	v.Required(v.Path(path, "creationTime"), x.CreationTime != nil)
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	v.Required(v.Path(path, "functionUrl"), x.FunctionUrl != nil)
-	if x.FunctionUrl != nil {
-		v.Length(v.Path(path, "functionUrl"), *x.FunctionUrl, len([]rune(*x.FunctionUrl)), 40, 100)
-	}
-	if x.InvokeMode != nil {
-		v.Enum(v.Path(path, "invokeMode"), *x.InvokeMode, []string{"BUFFERED", "RESPONSE_STREAM"})
-	}
-	v.Required(v.Path(path, "lastModifiedTime"), x.LastModifiedTime != nil)
 }
 
 // Validate checks GetLayerVersionByArnRequest against the model's constraints, reporting to v under path.
@@ -2420,7 +1207,7 @@ func (x *GetLayerVersionByArnRequest) Validate(v *awsproto.Validator, path strin
 	v.Required(v.Path(path, "arn"), x.Arn != nil)
 	if x.Arn != nil {
 		v.Length(v.Path(path, "arn"), *x.Arn, len([]rune(*x.Arn)), 1, 140)
-		v.Pattern(v.Path(path, "arn"), *x.Arn, pattern34)
+		v.Pattern(v.Path(path, "arn"), *x.Arn, pattern30)
 	}
 }
 
@@ -2437,13 +1224,6 @@ func (x *GetLayerVersionPolicyRequest) Validate(v *awsproto.Validator, path stri
 	v.Required(v.Path(path, "versionNumber"), x.VersionNumber != nil)
 }
 
-// Validate checks GetLayerVersionPolicyResponse against the model's constraints, reporting to v under path.
-func (x *GetLayerVersionPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
 // Validate checks GetLayerVersionRequest against the model's constraints, reporting to v under path.
 func (x *GetLayerVersionRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2455,41 +1235,6 @@ func (x *GetLayerVersionRequest) Validate(v *awsproto.Validator, path string) {
 		v.Pattern(v.Path(path, "layerName"), *x.LayerName, pattern2)
 	}
 	v.Required(v.Path(path, "versionNumber"), x.VersionNumber != nil)
-}
-
-// Validate checks GetLayerVersionResponse against the model's constraints, reporting to v under path.
-func (x *GetLayerVersionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CompatibleArchitectures != nil {
-		v.Length(v.Path(path, "compatibleArchitectures"), x.CompatibleArchitectures, len(x.CompatibleArchitectures), 0, 2)
-	}
-	for i, e := range x.CompatibleArchitectures {
-		p := v.Index(v.Path(path, "compatibleArchitectures"), i)
-		_ = p
-		v.Enum(p, e, []string{"x86_64", "arm64"})
-	}
-	if x.CompatibleRuntimes != nil {
-		v.Length(v.Path(path, "compatibleRuntimes"), x.CompatibleRuntimes, len(x.CompatibleRuntimes), 0, 15)
-	}
-	if x.Content != nil {
-		x.Content.Validate(v, v.Path(path, "content"))
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-	if x.LayerArn != nil {
-		v.Length(v.Path(path, "layerArn"), *x.LayerArn, len([]rune(*x.LayerArn)), 1, 140)
-		v.Pattern(v.Path(path, "layerArn"), *x.LayerArn, pattern50)
-	}
-	if x.LayerVersionArn != nil {
-		v.Length(v.Path(path, "layerVersionArn"), *x.LayerVersionArn, len([]rune(*x.LayerVersionArn)), 1, 140)
-		v.Pattern(v.Path(path, "layerVersionArn"), *x.LayerVersionArn, pattern34)
-	}
-	if x.LicenseInfo != nil {
-		v.Length(v.Path(path, "licenseInfo"), *x.LicenseInfo, len([]rune(*x.LicenseInfo)), 0, 512)
-	}
 }
 
 // Validate checks GetPolicyRequest against the model's constraints, reporting to v under path.
@@ -2508,13 +1253,6 @@ func (x *GetPolicyRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks GetPolicyResponse against the model's constraints, reporting to v under path.
-func (x *GetPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
 // Validate checks GetProvisionedConcurrencyConfigRequest against the model's constraints, reporting to v under path.
 func (x *GetProvisionedConcurrencyConfigRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2523,31 +1261,12 @@ func (x *GetProvisionedConcurrencyConfigRequest) Validate(v *awsproto.Validator,
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	v.Required(v.Path(path, "qualifier"), x.Qualifier != nil)
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern36)
-	}
-}
-
-// Validate checks GetProvisionedConcurrencyConfigResponse against the model's constraints, reporting to v under path.
-func (x *GetProvisionedConcurrencyConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AllocatedProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "allocatedProvisionedConcurrentExecutions"), float64(*x.AllocatedProvisionedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-	if x.AvailableProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "availableProvisionedConcurrentExecutions"), float64(*x.AvailableProvisionedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-	if x.RequestedProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "requestedProvisionedConcurrentExecutions"), float64(*x.RequestedProvisionedConcurrentExecutions), 1, awsproto.NoBound)
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"IN_PROGRESS", "READY", "FAILED"})
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern32)
 	}
 }
 
@@ -2567,24 +1286,6 @@ func (x *GetRuntimeManagementConfigRequest) Validate(v *awsproto.Validator, path
 	}
 }
 
-// Validate checks GetRuntimeManagementConfigResponse against the model's constraints, reporting to v under path.
-func (x *GetRuntimeManagementConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern43)
-	}
-	if x.RuntimeVersionArn != nil {
-		v.Length(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, len([]rune(*x.RuntimeVersionArn)), 26, 2048)
-		v.Pattern(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, pattern51)
-	}
-	if x.UpdateRuntimeOn != nil {
-		v.Enum(v.Path(path, "updateRuntimeOn"), *x.UpdateRuntimeOn, []string{"Auto", "Manual", "FunctionUpdate"})
-	}
-}
-
 // Validate checks ImageConfig against the model's constraints, reporting to v under path.
 func (x *ImageConfig) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2601,26 +1302,6 @@ func (x *ImageConfig) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks ImageConfigError against the model's constraints, reporting to v under path.
-func (x *ImageConfigError) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks ImageConfigResponse against the model's constraints, reporting to v under path.
-func (x *ImageConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	if x.ImageConfig != nil {
-		x.ImageConfig.Validate(v, v.Path(path, "imageConfig"))
-	}
-}
-
 // Validate checks InstanceRequirements against the model's constraints, reporting to v under path.
 func (x *InstanceRequirements) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2629,42 +1310,26 @@ func (x *InstanceRequirements) Validate(v *awsproto.Validator, path string) {
 	if x.AllowedInstanceTypes != nil {
 		v.Length(v.Path(path, "allowedInstanceTypes"), x.AllowedInstanceTypes, len(x.AllowedInstanceTypes), 0, 400)
 	}
-	for i, e := range x.AllowedInstanceTypes {
-		p := v.Index(v.Path(path, "allowedInstanceTypes"), i)
-		_ = p
+	for _, e := range x.AllowedInstanceTypes {
+		p := v.Path(path, "allowedInstanceTypes")
 		v.Length(p, e, len([]rune(e)), 1, 30)
-		v.Pattern(p, e, pattern52)
+		v.Pattern(p, e, pattern41)
 	}
 	if x.Architectures != nil {
 		v.Length(v.Path(path, "architectures"), x.Architectures, len(x.Architectures), 1, 1)
 	}
-	for i, e := range x.Architectures {
-		p := v.Index(v.Path(path, "architectures"), i)
-		_ = p
+	for _, e := range x.Architectures {
+		p := v.Path(path, "architectures")
 		v.Enum(p, e, []string{"x86_64", "arm64"})
 	}
 	if x.ExcludedInstanceTypes != nil {
 		v.Length(v.Path(path, "excludedInstanceTypes"), x.ExcludedInstanceTypes, len(x.ExcludedInstanceTypes), 0, 400)
 	}
-	for i, e := range x.ExcludedInstanceTypes {
-		p := v.Index(v.Path(path, "excludedInstanceTypes"), i)
-		_ = p
+	for _, e := range x.ExcludedInstanceTypes {
+		p := v.Path(path, "excludedInstanceTypes")
 		v.Length(p, e, len([]rune(e)), 1, 30)
-		v.Pattern(p, e, pattern52)
+		v.Pattern(p, e, pattern41)
 	}
-}
-
-// Validate checks InvocationCompletedDetails against the model's constraints, reporting to v under path.
-func (x *InvocationCompletedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "endTimestamp"), x.EndTimestamp != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	v.Required(v.Path(path, "requestId"), x.RequestId != nil)
-	v.Required(v.Path(path, "startTimestamp"), x.StartTimestamp != nil)
 }
 
 // Validate checks InvocationRequest against the model's constraints, reporting to v under path.
@@ -2674,7 +1339,7 @@ func (x *InvocationRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.DurableExecutionName != nil {
 		v.Length(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, len([]rune(*x.DurableExecutionName)), 1, 64)
-		v.Pattern(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, pattern40)
+		v.Pattern(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, pattern42)
 	}
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
@@ -2693,22 +1358,7 @@ func (x *InvocationRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.TenantId != nil {
 		v.Length(v.Path(path, "tenantId"), *x.TenantId, len([]rune(*x.TenantId)), 1, 256)
-		v.Pattern(v.Path(path, "tenantId"), *x.TenantId, pattern22)
-	}
-}
-
-// Validate checks InvocationResponse against the model's constraints, reporting to v under path.
-func (x *InvocationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DurableExecutionArn != nil {
-		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
-	}
-	if x.ExecutedVersion != nil {
-		v.Length(v.Path(path, "executedVersion"), *x.ExecutedVersion, len([]rune(*x.ExecutedVersion)), 1, 1024)
-		v.Pattern(v.Path(path, "executedVersion"), *x.ExecutedVersion, pattern14)
+		v.Pattern(v.Path(path, "tenantId"), *x.TenantId, pattern16)
 	}
 }
 
@@ -2723,13 +1373,6 @@ func (x *InvokeAsyncRequest) Validate(v *awsproto.Validator, path string) {
 		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern8)
 	}
 	v.Required(v.Path(path, "invokeArgs"), x.InvokeArgs != nil)
-}
-
-// Validate checks InvokeAsyncResponse against the model's constraints, reporting to v under path.
-func (x *InvokeAsyncResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
 }
 
 // Validate checks InvokeWithResponseStreamRequest against the model's constraints, reporting to v under path.
@@ -2754,18 +1397,7 @@ func (x *InvokeWithResponseStreamRequest) Validate(v *awsproto.Validator, path s
 	}
 	if x.TenantId != nil {
 		v.Length(v.Path(path, "tenantId"), *x.TenantId, len([]rune(*x.TenantId)), 1, 256)
-		v.Pattern(v.Path(path, "tenantId"), *x.TenantId, pattern22)
-	}
-}
-
-// Validate checks InvokeWithResponseStreamResponse against the model's constraints, reporting to v under path.
-func (x *InvokeWithResponseStreamResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.ExecutedVersion != nil {
-		v.Length(v.Path(path, "executedVersion"), *x.ExecutedVersion, len([]rune(*x.ExecutedVersion)), 1, 1024)
-		v.Pattern(v.Path(path, "executedVersion"), *x.ExecutedVersion, pattern14)
+		v.Pattern(v.Path(path, "tenantId"), *x.TenantId, pattern16)
 	}
 }
 
@@ -2787,9 +1419,8 @@ func (x *KafkaSchemaRegistryConfig) Validate(v *awsproto.Validator, path string)
 	if x == nil {
 		return
 	}
-	for i, e := range x.AccessConfigs {
-		p := v.Index(v.Path(path, "accessConfigs"), i)
-		_ = p
+	for _, e := range x.AccessConfigs {
+		p := v.Path(path, "accessConfigs")
 		e.Validate(v, p)
 	}
 	if x.EventRecordFormat != nil {
@@ -2797,11 +1428,10 @@ func (x *KafkaSchemaRegistryConfig) Validate(v *awsproto.Validator, path string)
 	}
 	if x.SchemaRegistryURI != nil {
 		v.Length(v.Path(path, "schemaRegistryURI"), *x.SchemaRegistryURI, len([]rune(*x.SchemaRegistryURI)), 1, 10000)
-		v.Pattern(v.Path(path, "schemaRegistryURI"), *x.SchemaRegistryURI, pattern17)
+		v.Pattern(v.Path(path, "schemaRegistryURI"), *x.SchemaRegistryURI, pattern14)
 	}
-	for i, e := range x.SchemaValidationConfigs {
-		p := v.Index(v.Path(path, "schemaValidationConfigs"), i)
-		_ = p
+	for _, e := range x.SchemaValidationConfigs {
+		p := v.Path(path, "schemaValidationConfigs")
 		e.Validate(v, p)
 	}
 }
@@ -2824,30 +1454,13 @@ func (x *LambdaManagedInstancesCapacityProviderConfig) Validate(v *awsproto.Vali
 	v.Required(v.Path(path, "capacityProviderArn"), x.CapacityProviderArn != nil)
 	if x.CapacityProviderArn != nil {
 		v.Length(v.Path(path, "capacityProviderArn"), *x.CapacityProviderArn, len([]rune(*x.CapacityProviderArn)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderArn"), *x.CapacityProviderArn, pattern19)
+		v.Pattern(v.Path(path, "capacityProviderArn"), *x.CapacityProviderArn, pattern43)
 	}
 	if x.ExecutionEnvironmentMemoryGiBPerVCpu != nil {
 		v.Range(v.Path(path, "executionEnvironmentMemoryGiBPerVCpu"), float64(*x.ExecutionEnvironmentMemoryGiBPerVCpu), 2, 8)
 	}
 	if x.PerExecutionEnvironmentMaxConcurrency != nil {
 		v.Range(v.Path(path, "perExecutionEnvironmentMaxConcurrency"), float64(*x.PerExecutionEnvironmentMaxConcurrency), 1, 1600)
-	}
-}
-
-// Validate checks Layer against the model's constraints, reporting to v under path.
-func (x *Layer) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Arn != nil {
-		v.Length(v.Path(path, "arn"), *x.Arn, len([]rune(*x.Arn)), 1, 140)
-		v.Pattern(v.Path(path, "arn"), *x.Arn, pattern34)
-	}
-	if x.SigningJobArn != nil {
-		v.Pattern(v.Path(path, "signingJobArn"), *x.SigningJobArn, pattern12)
-	}
-	if x.SigningProfileVersionArn != nil {
-		v.Pattern(v.Path(path, "signingProfileVersionArn"), *x.SigningProfileVersionArn, pattern12)
 	}
 }
 
@@ -2858,66 +1471,13 @@ func (x *LayerVersionContentInput) Validate(v *awsproto.Validator, path string) 
 	}
 	if x.S3Bucket != nil {
 		v.Length(v.Path(path, "s3Bucket"), *x.S3Bucket, len([]rune(*x.S3Bucket)), 3, 63)
-		v.Pattern(v.Path(path, "s3Bucket"), *x.S3Bucket, pattern47)
+		v.Pattern(v.Path(path, "s3Bucket"), *x.S3Bucket, pattern38)
 	}
 	if x.S3Key != nil {
 		v.Length(v.Path(path, "s3Key"), *x.S3Key, len([]rune(*x.S3Key)), 1, 1024)
 	}
 	if x.S3ObjectVersion != nil {
 		v.Length(v.Path(path, "s3ObjectVersion"), *x.S3ObjectVersion, len([]rune(*x.S3ObjectVersion)), 1, 1024)
-	}
-}
-
-// Validate checks LayerVersionContentOutput against the model's constraints, reporting to v under path.
-func (x *LayerVersionContentOutput) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks LayerVersionsListItem against the model's constraints, reporting to v under path.
-func (x *LayerVersionsListItem) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CompatibleArchitectures != nil {
-		v.Length(v.Path(path, "compatibleArchitectures"), x.CompatibleArchitectures, len(x.CompatibleArchitectures), 0, 2)
-	}
-	for i, e := range x.CompatibleArchitectures {
-		p := v.Index(v.Path(path, "compatibleArchitectures"), i)
-		_ = p
-		v.Enum(p, e, []string{"x86_64", "arm64"})
-	}
-	if x.CompatibleRuntimes != nil {
-		v.Length(v.Path(path, "compatibleRuntimes"), x.CompatibleRuntimes, len(x.CompatibleRuntimes), 0, 15)
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-	if x.LayerVersionArn != nil {
-		v.Length(v.Path(path, "layerVersionArn"), *x.LayerVersionArn, len([]rune(*x.LayerVersionArn)), 1, 140)
-		v.Pattern(v.Path(path, "layerVersionArn"), *x.LayerVersionArn, pattern34)
-	}
-	if x.LicenseInfo != nil {
-		v.Length(v.Path(path, "licenseInfo"), *x.LicenseInfo, len([]rune(*x.LicenseInfo)), 0, 512)
-	}
-}
-
-// Validate checks LayersListItem against the model's constraints, reporting to v under path.
-func (x *LayersListItem) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LatestMatchingVersion != nil {
-		x.LatestMatchingVersion.Validate(v, v.Path(path, "latestMatchingVersion"))
-	}
-	if x.LayerArn != nil {
-		v.Length(v.Path(path, "layerArn"), *x.LayerArn, len([]rune(*x.LayerArn)), 1, 140)
-		v.Pattern(v.Path(path, "layerArn"), *x.LayerArn, pattern50)
-	}
-	if x.LayerName != nil {
-		v.Length(v.Path(path, "layerName"), *x.LayerName, len([]rune(*x.LayerName)), 1, 140)
-		v.Pattern(v.Path(path, "layerName"), *x.LayerName, pattern2)
 	}
 }
 
@@ -2929,26 +1489,14 @@ func (x *ListAliasesRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.FunctionVersion != nil {
 		v.Length(v.Path(path, "functionVersion"), *x.FunctionVersion, len([]rune(*x.FunctionVersion)), 1, 1024)
-		v.Pattern(v.Path(path, "functionVersion"), *x.FunctionVersion, pattern24)
+		v.Pattern(v.Path(path, "functionVersion"), *x.FunctionVersion, pattern22)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 1, 10000)
-	}
-}
-
-// Validate checks ListAliasesResponse against the model's constraints, reporting to v under path.
-func (x *ListAliasesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Aliases {
-		p := v.Index(v.Path(path, "aliases"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -2965,22 +1513,6 @@ func (x *ListCapacityProvidersRequest) Validate(v *awsproto.Validator, path stri
 	}
 }
 
-// Validate checks ListCapacityProvidersResponse against the model's constraints, reporting to v under path.
-func (x *ListCapacityProvidersResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "capacityProviders"), x.CapacityProviders != nil)
-	if x.CapacityProviders != nil {
-		v.Length(v.Path(path, "capacityProviders"), x.CapacityProviders, len(x.CapacityProviders), 0, 50)
-	}
-	for i, e := range x.CapacityProviders {
-		p := v.Index(v.Path(path, "capacityProviders"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks ListCodeSigningConfigsRequest against the model's constraints, reporting to v under path.
 func (x *ListCodeSigningConfigsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2991,18 +1523,6 @@ func (x *ListCodeSigningConfigsRequest) Validate(v *awsproto.Validator, path str
 	}
 }
 
-// Validate checks ListCodeSigningConfigsResponse against the model's constraints, reporting to v under path.
-func (x *ListCodeSigningConfigsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.CodeSigningConfigs {
-		p := v.Index(v.Path(path, "codeSigningConfigs"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks ListDurableExecutionsByFunctionRequest against the model's constraints, reporting to v under path.
 func (x *ListDurableExecutionsByFunctionRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3010,7 +1530,7 @@ func (x *ListDurableExecutionsByFunctionRequest) Validate(v *awsproto.Validator,
 	}
 	if x.DurableExecutionName != nil {
 		v.Length(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, len([]rune(*x.DurableExecutionName)), 1, 64)
-		v.Pattern(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, pattern40)
+		v.Pattern(v.Path(path, "durableExecutionName"), *x.DurableExecutionName, pattern42)
 	}
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
@@ -3027,22 +1547,9 @@ func (x *ListDurableExecutionsByFunctionRequest) Validate(v *awsproto.Validator,
 	if x.Statuses != nil {
 		v.Length(v.Path(path, "statuses"), x.Statuses, len(x.Statuses), 1, 10)
 	}
-	for i, e := range x.Statuses {
-		p := v.Index(v.Path(path, "statuses"), i)
-		_ = p
+	for _, e := range x.Statuses {
+		p := v.Path(path, "statuses")
 		v.Enum(p, e, []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
-	}
-}
-
-// Validate checks ListDurableExecutionsByFunctionResponse against the model's constraints, reporting to v under path.
-func (x *ListDurableExecutionsByFunctionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.DurableExecutions {
-		p := v.Index(v.Path(path, "durableExecutions"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -3063,18 +1570,6 @@ func (x *ListEventSourceMappingsRequest) Validate(v *awsproto.Validator, path st
 	}
 }
 
-// Validate checks ListEventSourceMappingsResponse against the model's constraints, reporting to v under path.
-func (x *ListEventSourceMappingsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.EventSourceMappings {
-		p := v.Index(v.Path(path, "eventSourceMappings"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks ListFunctionEventInvokeConfigsRequest against the model's constraints, reporting to v under path.
 func (x *ListFunctionEventInvokeConfigsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3090,18 +1585,6 @@ func (x *ListFunctionEventInvokeConfigsRequest) Validate(v *awsproto.Validator, 
 	}
 }
 
-// Validate checks ListFunctionEventInvokeConfigsResponse against the model's constraints, reporting to v under path.
-func (x *ListFunctionEventInvokeConfigsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.FunctionEventInvokeConfigs {
-		p := v.Index(v.Path(path, "functionEventInvokeConfigs"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks ListFunctionUrlConfigsRequest against the model's constraints, reporting to v under path.
 func (x *ListFunctionUrlConfigsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3110,23 +1593,10 @@ func (x *ListFunctionUrlConfigsRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 1, 50)
-	}
-}
-
-// Validate checks ListFunctionUrlConfigsResponse against the model's constraints, reporting to v under path.
-func (x *ListFunctionUrlConfigsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "functionUrlConfigs"), x.FunctionUrlConfigs != nil)
-	for i, e := range x.FunctionUrlConfigs {
-		p := v.Index(v.Path(path, "functionUrlConfigs"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -3138,31 +1608,10 @@ func (x *ListFunctionVersionsByCapacityProviderRequest) Validate(v *awsproto.Val
 	v.Required(v.Path(path, "capacityProviderName"), x.CapacityProviderName != nil)
 	if x.CapacityProviderName != nil {
 		v.Length(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, len([]rune(*x.CapacityProviderName)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern30)
+		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern24)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 1, 50)
-	}
-}
-
-// Validate checks ListFunctionVersionsByCapacityProviderResponse against the model's constraints, reporting to v under path.
-func (x *ListFunctionVersionsByCapacityProviderResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "capacityProviderArn"), x.CapacityProviderArn != nil)
-	if x.CapacityProviderArn != nil {
-		v.Length(v.Path(path, "capacityProviderArn"), *x.CapacityProviderArn, len([]rune(*x.CapacityProviderArn)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderArn"), *x.CapacityProviderArn, pattern19)
-	}
-	v.Required(v.Path(path, "functionVersions"), x.FunctionVersions != nil)
-	if x.FunctionVersions != nil {
-		v.Length(v.Path(path, "functionVersions"), x.FunctionVersions, len(x.FunctionVersions), 0, 50)
-	}
-	for i, e := range x.FunctionVersions {
-		p := v.Index(v.Path(path, "functionVersions"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -3174,23 +1623,10 @@ func (x *ListFunctionsByCodeSigningConfigRequest) Validate(v *awsproto.Validator
 	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
 	if x.CodeSigningConfigArn != nil {
 		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
+		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern29)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 1, 10000)
-	}
-}
-
-// Validate checks ListFunctionsByCodeSigningConfigResponse against the model's constraints, reporting to v under path.
-func (x *ListFunctionsByCodeSigningConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.FunctionArns {
-		p := v.Index(v.Path(path, "functionArns"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 0, 10000)
-		v.Pattern(p, e, pattern13)
 	}
 }
 
@@ -3203,22 +1639,10 @@ func (x *ListFunctionsRequest) Validate(v *awsproto.Validator, path string) {
 		v.Enum(v.Path(path, "functionVersion"), *x.FunctionVersion, []string{"ALL"})
 	}
 	if x.MasterRegion != nil {
-		v.Pattern(v.Path(path, "masterRegion"), *x.MasterRegion, pattern53)
+		v.Pattern(v.Path(path, "masterRegion"), *x.MasterRegion, pattern44)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 1, 10000)
-	}
-}
-
-// Validate checks ListFunctionsResponse against the model's constraints, reporting to v under path.
-func (x *ListFunctionsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Functions {
-		p := v.Index(v.Path(path, "functions"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -3240,18 +1664,6 @@ func (x *ListLayerVersionsRequest) Validate(v *awsproto.Validator, path string) 
 	}
 }
 
-// Validate checks ListLayerVersionsResponse against the model's constraints, reporting to v under path.
-func (x *ListLayerVersionsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LayerVersions {
-		p := v.Index(v.Path(path, "layerVersions"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks ListLayersRequest against the model's constraints, reporting to v under path.
 func (x *ListLayersRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3265,18 +1677,6 @@ func (x *ListLayersRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks ListLayersResponse against the model's constraints, reporting to v under path.
-func (x *ListLayersResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Layers {
-		p := v.Index(v.Path(path, "layers"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks ListProvisionedConcurrencyConfigsRequest against the model's constraints, reporting to v under path.
 func (x *ListProvisionedConcurrencyConfigsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3285,22 +1685,10 @@ func (x *ListProvisionedConcurrencyConfigsRequest) Validate(v *awsproto.Validato
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.MaxItems != nil {
 		v.Range(v.Path(path, "maxItems"), float64(*x.MaxItems), 1, 50)
-	}
-}
-
-// Validate checks ListProvisionedConcurrencyConfigsResponse against the model's constraints, reporting to v under path.
-func (x *ListProvisionedConcurrencyConfigsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.ProvisionedConcurrencyConfigs {
-		p := v.Index(v.Path(path, "provisionedConcurrencyConfigs"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -3312,14 +1700,7 @@ func (x *ListTagsRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "resource"), x.Resource != nil)
 	if x.Resource != nil {
 		v.Length(v.Path(path, "resource"), *x.Resource, len([]rune(*x.Resource)), 1, 256)
-		v.Pattern(v.Path(path, "resource"), *x.Resource, pattern54)
-	}
-}
-
-// Validate checks ListTagsResponse against the model's constraints, reporting to v under path.
-func (x *ListTagsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "resource"), *x.Resource, pattern45)
 	}
 }
 
@@ -3338,18 +1719,6 @@ func (x *ListVersionsByFunctionRequest) Validate(v *awsproto.Validator, path str
 	}
 }
 
-// Validate checks ListVersionsByFunctionResponse against the model's constraints, reporting to v under path.
-func (x *ListVersionsByFunctionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Versions {
-		p := v.Index(v.Path(path, "versions"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks LoggingConfig against the model's constraints, reporting to v under path.
 func (x *LoggingConfig) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3363,7 +1732,7 @@ func (x *LoggingConfig) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.LogGroup != nil {
 		v.Length(v.Path(path, "logGroup"), *x.LogGroup, len([]rune(*x.LogGroup)), 1, 512)
-		v.Pattern(v.Path(path, "logGroup"), *x.LogGroup, pattern55)
+		v.Pattern(v.Path(path, "logGroup"), *x.LogGroup, pattern46)
 	}
 	if x.SystemLogLevel != nil {
 		v.Enum(v.Path(path, "systemLogLevel"), *x.SystemLogLevel, []string{"DEBUG", "INFO", "WARN"})
@@ -3377,7 +1746,7 @@ func (x *OnFailure) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.Destination != nil {
 		v.Length(v.Path(path, "destination"), *x.Destination, len([]rune(*x.Destination)), 0, 350)
-		v.Pattern(v.Path(path, "destination"), *x.Destination, pattern56)
+		v.Pattern(v.Path(path, "destination"), *x.Destination, pattern47)
 	}
 }
 
@@ -3388,58 +1757,7 @@ func (x *OnSuccess) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.Destination != nil {
 		v.Length(v.Path(path, "destination"), *x.Destination, len([]rune(*x.Destination)), 0, 350)
-		v.Pattern(v.Path(path, "destination"), *x.Destination, pattern56)
-	}
-}
-
-// Validate checks Operation against the model's constraints, reporting to v under path.
-func (x *Operation) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CallbackDetails != nil {
-		x.CallbackDetails.Validate(v, v.Path(path, "callbackDetails"))
-	}
-	if x.ChainedInvokeDetails != nil {
-		x.ChainedInvokeDetails.Validate(v, v.Path(path, "chainedInvokeDetails"))
-	}
-	if x.ContextDetails != nil {
-		x.ContextDetails.Validate(v, v.Path(path, "contextDetails"))
-	}
-	if x.ExecutionDetails != nil {
-		x.ExecutionDetails.Validate(v, v.Path(path, "executionDetails"))
-	}
-	v.Required(v.Path(path, "id"), x.Id != nil)
-	if x.Id != nil {
-		v.Length(v.Path(path, "id"), *x.Id, len([]rune(*x.Id)), 1, 64)
-		v.Pattern(v.Path(path, "id"), *x.Id, pattern40)
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 256)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern41)
-	}
-	if x.ParentId != nil {
-		v.Length(v.Path(path, "parentId"), *x.ParentId, len([]rune(*x.ParentId)), 1, 64)
-		v.Pattern(v.Path(path, "parentId"), *x.ParentId, pattern40)
-	}
-	v.Required(v.Path(path, "startTimestamp"), x.StartTimestamp != nil)
-	v.Required(v.Path(path, "status"), x.Status != nil)
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"STARTED", "PENDING", "READY", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT", "STOPPED"})
-	}
-	if x.StepDetails != nil {
-		x.StepDetails.Validate(v, v.Path(path, "stepDetails"))
-	}
-	if x.SubType != nil {
-		v.Length(v.Path(path, "subType"), *x.SubType, len([]rune(*x.SubType)), 1, 32)
-		v.Pattern(v.Path(path, "subType"), *x.SubType, pattern40)
-	}
-	v.Required(v.Path(path, "type"), x.Type != nil)
-	if x.Type != nil {
-		v.Enum(v.Path(path, "type"), *x.Type, []string{"EXECUTION", "CONTEXT", "STEP", "WAIT", "CALLBACK", "CHAINED_INVOKE"})
-	}
-	if x.WaitDetails != nil {
-		x.WaitDetails.Validate(v, v.Path(path, "waitDetails"))
+		v.Pattern(v.Path(path, "destination"), *x.Destination, pattern47)
 	}
 }
 
@@ -3467,15 +1785,15 @@ func (x *OperationUpdate) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "id"), x.Id != nil)
 	if x.Id != nil {
 		v.Length(v.Path(path, "id"), *x.Id, len([]rune(*x.Id)), 1, 64)
-		v.Pattern(v.Path(path, "id"), *x.Id, pattern40)
+		v.Pattern(v.Path(path, "id"), *x.Id, pattern42)
 	}
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 256)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern41)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern48)
 	}
 	if x.ParentId != nil {
 		v.Length(v.Path(path, "parentId"), *x.ParentId, len([]rune(*x.ParentId)), 1, 64)
-		v.Pattern(v.Path(path, "parentId"), *x.ParentId, pattern40)
+		v.Pattern(v.Path(path, "parentId"), *x.ParentId, pattern42)
 	}
 	if x.Payload != nil {
 		v.Length(v.Path(path, "payload"), *x.Payload, len([]rune(*x.Payload)), 0, 6291456)
@@ -3485,7 +1803,7 @@ func (x *OperationUpdate) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.SubType != nil {
 		v.Length(v.Path(path, "subType"), *x.SubType, len([]rune(*x.SubType)), 1, 32)
-		v.Pattern(v.Path(path, "subType"), *x.SubType, pattern40)
+		v.Pattern(v.Path(path, "subType"), *x.SubType, pattern42)
 	}
 	v.Required(v.Path(path, "type"), x.Type != nil)
 	if x.Type != nil {
@@ -3493,29 +1811,6 @@ func (x *OperationUpdate) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.WaitOptions != nil {
 		x.WaitOptions.Validate(v, v.Path(path, "waitOptions"))
-	}
-}
-
-// Validate checks ProvisionedConcurrencyConfigListItem against the model's constraints, reporting to v under path.
-func (x *ProvisionedConcurrencyConfigListItem) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AllocatedProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "allocatedProvisionedConcurrentExecutions"), float64(*x.AllocatedProvisionedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-	if x.AvailableProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "availableProvisionedConcurrentExecutions"), float64(*x.AvailableProvisionedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	if x.RequestedProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "requestedProvisionedConcurrentExecutions"), float64(*x.RequestedProvisionedConcurrentExecutions), 1, awsproto.NoBound)
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"IN_PROGRESS", "READY", "FAILED"})
 	}
 }
 
@@ -3532,7 +1827,7 @@ func (x *ProvisionedPollerConfig) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.PollerGroupName != nil {
 		v.Length(v.Path(path, "pollerGroupName"), *x.PollerGroupName, len([]rune(*x.PollerGroupName)), 0, 128)
-		v.Pattern(v.Path(path, "pollerGroupName"), *x.PollerGroupName, pattern57)
+		v.Pattern(v.Path(path, "pollerGroupName"), *x.PollerGroupName, pattern49)
 	}
 }
 
@@ -3544,9 +1839,8 @@ func (x *PublishLayerVersionRequest) Validate(v *awsproto.Validator, path string
 	if x.CompatibleArchitectures != nil {
 		v.Length(v.Path(path, "compatibleArchitectures"), x.CompatibleArchitectures, len(x.CompatibleArchitectures), 0, 2)
 	}
-	for i, e := range x.CompatibleArchitectures {
-		p := v.Index(v.Path(path, "compatibleArchitectures"), i)
-		_ = p
+	for _, e := range x.CompatibleArchitectures {
+		p := v.Path(path, "compatibleArchitectures")
 		v.Enum(p, e, []string{"x86_64", "arm64"})
 	}
 	if x.CompatibleRuntimes != nil {
@@ -3569,41 +1863,6 @@ func (x *PublishLayerVersionRequest) Validate(v *awsproto.Validator, path string
 	}
 }
 
-// Validate checks PublishLayerVersionResponse against the model's constraints, reporting to v under path.
-func (x *PublishLayerVersionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CompatibleArchitectures != nil {
-		v.Length(v.Path(path, "compatibleArchitectures"), x.CompatibleArchitectures, len(x.CompatibleArchitectures), 0, 2)
-	}
-	for i, e := range x.CompatibleArchitectures {
-		p := v.Index(v.Path(path, "compatibleArchitectures"), i)
-		_ = p
-		v.Enum(p, e, []string{"x86_64", "arm64"})
-	}
-	if x.CompatibleRuntimes != nil {
-		v.Length(v.Path(path, "compatibleRuntimes"), x.CompatibleRuntimes, len(x.CompatibleRuntimes), 0, 15)
-	}
-	if x.Content != nil {
-		x.Content.Validate(v, v.Path(path, "content"))
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-	if x.LayerArn != nil {
-		v.Length(v.Path(path, "layerArn"), *x.LayerArn, len([]rune(*x.LayerArn)), 1, 140)
-		v.Pattern(v.Path(path, "layerArn"), *x.LayerArn, pattern50)
-	}
-	if x.LayerVersionArn != nil {
-		v.Length(v.Path(path, "layerVersionArn"), *x.LayerVersionArn, len([]rune(*x.LayerVersionArn)), 1, 140)
-		v.Pattern(v.Path(path, "layerVersionArn"), *x.LayerVersionArn, pattern34)
-	}
-	if x.LicenseInfo != nil {
-		v.Length(v.Path(path, "licenseInfo"), *x.LicenseInfo, len([]rune(*x.LicenseInfo)), 0, 512)
-	}
-}
-
 // Validate checks PublishVersionRequest against the model's constraints, reporting to v under path.
 func (x *PublishVersionRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3615,7 +1874,7 @@ func (x *PublishVersionRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.PublishTo != nil {
 		v.Enum(v.Path(path, "publishTo"), *x.PublishTo, []string{"LATEST_PUBLISHED"})
@@ -3630,29 +1889,12 @@ func (x *PutFunctionCodeSigningConfigRequest) Validate(v *awsproto.Validator, pa
 	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
 	if x.CodeSigningConfigArn != nil {
 		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
+		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern29)
 	}
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 256)
 		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern8)
-	}
-}
-
-// Validate checks PutFunctionCodeSigningConfigResponse against the model's constraints, reporting to v under path.
-func (x *PutFunctionCodeSigningConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
-	if x.CodeSigningConfigArn != nil {
-		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
-	}
-	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
-	if x.FunctionName != nil {
-		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
 	}
 }
 
@@ -3664,7 +1906,7 @@ func (x *PutFunctionConcurrencyRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	v.Required(v.Path(path, "reservedConcurrentExecutions"), x.ReservedConcurrentExecutions != nil)
 	if x.ReservedConcurrentExecutions != nil {
@@ -3705,19 +1947,9 @@ func (x *PutFunctionRecursionConfigRequest) Validate(v *awsproto.Validator, path
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern48)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern39)
 	}
 	v.Required(v.Path(path, "recursiveLoop"), x.RecursiveLoop != nil)
-	if x.RecursiveLoop != nil {
-		v.Enum(v.Path(path, "recursiveLoop"), *x.RecursiveLoop, []string{"Allow", "Terminate"})
-	}
-}
-
-// Validate checks PutFunctionRecursionConfigResponse against the model's constraints, reporting to v under path.
-func (x *PutFunctionRecursionConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
 	if x.RecursiveLoop != nil {
 		v.Enum(v.Path(path, "recursiveLoop"), *x.RecursiveLoop, []string{"Allow", "Terminate"})
 	}
@@ -3731,7 +1963,7 @@ func (x *PutFunctionScalingConfigRequest) Validate(v *awsproto.Validator, path s
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern48)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern39)
 	}
 	if x.FunctionScalingConfig != nil {
 		x.FunctionScalingConfig.Validate(v, v.Path(path, "functionScalingConfig"))
@@ -3739,17 +1971,7 @@ func (x *PutFunctionScalingConfigRequest) Validate(v *awsproto.Validator, path s
 	v.Required(v.Path(path, "qualifier"), x.Qualifier != nil)
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern49)
-	}
-}
-
-// Validate checks PutFunctionScalingConfigResponse against the model's constraints, reporting to v under path.
-func (x *PutFunctionScalingConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.FunctionState != nil {
-		v.Enum(v.Path(path, "functionState"), *x.FunctionState, []string{"Pending", "Active", "Inactive", "Failed", "Deactivating", "Deactivated", "ActiveNonInvocable", "Deleting"})
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern40)
 	}
 }
 
@@ -3761,7 +1983,7 @@ func (x *PutProvisionedConcurrencyConfigRequest) Validate(v *awsproto.Validator,
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	v.Required(v.Path(path, "provisionedConcurrentExecutions"), x.ProvisionedConcurrentExecutions != nil)
 	if x.ProvisionedConcurrentExecutions != nil {
@@ -3770,26 +1992,7 @@ func (x *PutProvisionedConcurrencyConfigRequest) Validate(v *awsproto.Validator,
 	v.Required(v.Path(path, "qualifier"), x.Qualifier != nil)
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern36)
-	}
-}
-
-// Validate checks PutProvisionedConcurrencyConfigResponse against the model's constraints, reporting to v under path.
-func (x *PutProvisionedConcurrencyConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AllocatedProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "allocatedProvisionedConcurrentExecutions"), float64(*x.AllocatedProvisionedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-	if x.AvailableProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "availableProvisionedConcurrentExecutions"), float64(*x.AvailableProvisionedConcurrentExecutions), 0, awsproto.NoBound)
-	}
-	if x.RequestedProvisionedConcurrentExecutions != nil {
-		v.Range(v.Path(path, "requestedProvisionedConcurrentExecutions"), float64(*x.RequestedProvisionedConcurrentExecutions), 1, awsproto.NoBound)
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"IN_PROGRESS", "READY", "FAILED"})
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern32)
 	}
 }
 
@@ -3809,27 +2012,7 @@ func (x *PutRuntimeManagementConfigRequest) Validate(v *awsproto.Validator, path
 	}
 	if x.RuntimeVersionArn != nil {
 		v.Length(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, len([]rune(*x.RuntimeVersionArn)), 26, 2048)
-		v.Pattern(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, pattern51)
-	}
-	v.Required(v.Path(path, "updateRuntimeOn"), x.UpdateRuntimeOn != nil)
-	if x.UpdateRuntimeOn != nil {
-		v.Enum(v.Path(path, "updateRuntimeOn"), *x.UpdateRuntimeOn, []string{"Auto", "Manual", "FunctionUpdate"})
-	}
-}
-
-// Validate checks PutRuntimeManagementConfigResponse against the model's constraints, reporting to v under path.
-func (x *PutRuntimeManagementConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	if x.RuntimeVersionArn != nil {
-		v.Length(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, len([]rune(*x.RuntimeVersionArn)), 26, 2048)
-		v.Pattern(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, pattern51)
+		v.Pattern(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, pattern50)
 	}
 	v.Required(v.Path(path, "updateRuntimeOn"), x.UpdateRuntimeOn != nil)
 	if x.UpdateRuntimeOn != nil {
@@ -3872,41 +2055,7 @@ func (x *RemovePermissionRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "statementId"), x.StatementId != nil)
 	if x.StatementId != nil {
 		v.Length(v.Path(path, "statementId"), *x.StatementId, len([]rune(*x.StatementId)), 1, 100)
-		v.Pattern(v.Path(path, "statementId"), *x.StatementId, pattern58)
-	}
-}
-
-// Validate checks RetryDetails against the model's constraints, reporting to v under path.
-func (x *RetryDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CurrentAttempt != nil {
-		v.Range(v.Path(path, "currentAttempt"), float64(*x.CurrentAttempt), 0, awsproto.NoBound)
-	}
-	if x.NextAttemptDelaySeconds != nil {
-		v.Range(v.Path(path, "nextAttemptDelaySeconds"), float64(*x.NextAttemptDelaySeconds), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks RuntimeVersionConfig against the model's constraints, reporting to v under path.
-func (x *RuntimeVersionConfig) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	if x.RuntimeVersionArn != nil {
-		v.Length(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, len([]rune(*x.RuntimeVersionArn)), 26, 2048)
-		v.Pattern(v.Path(path, "runtimeVersionArn"), *x.RuntimeVersionArn, pattern51)
-	}
-}
-
-// Validate checks RuntimeVersionError against the model's constraints, reporting to v under path.
-func (x *RuntimeVersionError) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "statementId"), *x.StatementId, pattern51)
 	}
 }
 
@@ -3929,15 +2078,14 @@ func (x *SelfManagedEventSource) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "endpoints"), x.Endpoints, len(x.Endpoints), 1, 2)
 	}
 	for k, e := range x.Endpoints {
-		p := v.Key(v.Path(path, "endpoints"), k)
+		p := v.Path(path, "endpoints")
 		_, _ = k, e
 		v.Enum(p, k, []string{"KAFKA_BOOTSTRAP_SERVERS"})
 		v.Length(p, e, len(e), 1, 10)
-		for i, e := range e {
-			p := v.Index(p, i)
-			_ = p
+		for _, e := range e {
+			p := p
 			v.Length(p, e, len([]rune(e)), 1, 300)
-			v.Pattern(p, e, pattern59)
+			v.Pattern(p, e, pattern52)
 		}
 	}
 }
@@ -3949,7 +2097,7 @@ func (x *SelfManagedKafkaEventSourceConfig) Validate(v *awsproto.Validator, path
 	}
 	if x.ConsumerGroupId != nil {
 		v.Length(v.Path(path, "consumerGroupId"), *x.ConsumerGroupId, len([]rune(*x.ConsumerGroupId)), 1, 200)
-		v.Pattern(v.Path(path, "consumerGroupId"), *x.ConsumerGroupId, pattern17)
+		v.Pattern(v.Path(path, "consumerGroupId"), *x.ConsumerGroupId, pattern14)
 	}
 	if x.SchemaRegistryConfig != nil {
 		x.SchemaRegistryConfig.Validate(v, v.Path(path, "schemaRegistryConfig"))
@@ -3964,17 +2112,10 @@ func (x *SendDurableExecutionCallbackFailureRequest) Validate(v *awsproto.Valida
 	v.Required(v.Path(path, "callbackId"), x.CallbackId != nil)
 	if x.CallbackId != nil {
 		v.Length(v.Path(path, "callbackId"), *x.CallbackId, len([]rune(*x.CallbackId)), 1, 1024)
-		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern18)
+		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern17)
 	}
 	if x.Error != nil {
 		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
-// Validate checks SendDurableExecutionCallbackFailureResponse against the model's constraints, reporting to v under path.
-func (x *SendDurableExecutionCallbackFailureResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
 	}
 }
 
@@ -3986,14 +2127,7 @@ func (x *SendDurableExecutionCallbackHeartbeatRequest) Validate(v *awsproto.Vali
 	v.Required(v.Path(path, "callbackId"), x.CallbackId != nil)
 	if x.CallbackId != nil {
 		v.Length(v.Path(path, "callbackId"), *x.CallbackId, len([]rune(*x.CallbackId)), 1, 1024)
-		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern18)
-	}
-}
-
-// Validate checks SendDurableExecutionCallbackHeartbeatResponse against the model's constraints, reporting to v under path.
-func (x *SendDurableExecutionCallbackHeartbeatResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern17)
 	}
 }
 
@@ -4005,17 +2139,10 @@ func (x *SendDurableExecutionCallbackSuccessRequest) Validate(v *awsproto.Valida
 	v.Required(v.Path(path, "callbackId"), x.CallbackId != nil)
 	if x.CallbackId != nil {
 		v.Length(v.Path(path, "callbackId"), *x.CallbackId, len([]rune(*x.CallbackId)), 1, 1024)
-		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern18)
+		v.Pattern(v.Path(path, "callbackId"), *x.CallbackId, pattern17)
 	}
 	if x.Result != nil {
 		v.Length(v.Path(path, "result"), "[blob]", len(x.Result), 0, 262144)
-	}
-}
-
-// Validate checks SendDurableExecutionCallbackSuccessResponse against the model's constraints, reporting to v under path.
-func (x *SendDurableExecutionCallbackSuccessResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
 	}
 }
 
@@ -4029,19 +2156,6 @@ func (x *SnapStart) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks SnapStartResponse against the model's constraints, reporting to v under path.
-func (x *SnapStartResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.ApplyOn != nil {
-		v.Enum(v.Path(path, "applyOn"), *x.ApplyOn, []string{"PublishedVersions", "None"})
-	}
-	if x.OptimizationStatus != nil {
-		v.Enum(v.Path(path, "optimizationStatus"), *x.OptimizationStatus, []string{"On", "Off"})
-	}
-}
-
 // Validate checks SourceAccessConfiguration against the model's constraints, reporting to v under path.
 func (x *SourceAccessConfiguration) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -4052,38 +2166,7 @@ func (x *SourceAccessConfiguration) Validate(v *awsproto.Validator, path string)
 	}
 	if x.URI != nil {
 		v.Length(v.Path(path, "uRI"), *x.URI, len([]rune(*x.URI)), 1, 200)
-		v.Pattern(v.Path(path, "uRI"), *x.URI, pattern17)
-	}
-}
-
-// Validate checks StepDetails against the model's constraints, reporting to v under path.
-func (x *StepDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Attempt != nil {
-		v.Range(v.Path(path, "attempt"), float64(*x.Attempt), 0, awsproto.NoBound)
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	if x.Result != nil {
-		v.Length(v.Path(path, "result"), *x.Result, len([]rune(*x.Result)), 0, 6291456)
-	}
-}
-
-// Validate checks StepFailedDetails against the model's constraints, reporting to v under path.
-func (x *StepFailedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "error"), x.Error != nil)
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-	v.Required(v.Path(path, "retryDetails"), x.RetryDetails != nil)
-	if x.RetryDetails != nil {
-		x.RetryDetails.Validate(v, v.Path(path, "retryDetails"))
+		v.Pattern(v.Path(path, "uRI"), *x.URI, pattern14)
 	}
 }
 
@@ -4097,28 +2180,6 @@ func (x *StepOptions) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks StepStartedDetails against the model's constraints, reporting to v under path.
-func (x *StepStartedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks StepSucceededDetails against the model's constraints, reporting to v under path.
-func (x *StepSucceededDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "result"), x.Result != nil)
-	if x.Result != nil {
-		x.Result.Validate(v, v.Path(path, "result"))
-	}
-	v.Required(v.Path(path, "retryDetails"), x.RetryDetails != nil)
-	if x.RetryDetails != nil {
-		x.RetryDetails.Validate(v, v.Path(path, "retryDetails"))
-	}
-}
-
 // Validate checks StopDurableExecutionRequest against the model's constraints, reporting to v under path.
 func (x *StopDurableExecutionRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -4127,19 +2188,11 @@ func (x *StopDurableExecutionRequest) Validate(v *awsproto.Validator, path strin
 	v.Required(v.Path(path, "durableExecutionArn"), x.DurableExecutionArn != nil)
 	if x.DurableExecutionArn != nil {
 		v.Length(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, len([]rune(*x.DurableExecutionArn)), 1, 1024)
-		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern23)
+		v.Pattern(v.Path(path, "durableExecutionArn"), *x.DurableExecutionArn, pattern19)
 	}
 	if x.Error != nil {
 		x.Error.Validate(v, v.Path(path, "error"))
 	}
-}
-
-// Validate checks StopDurableExecutionResponse against the model's constraints, reporting to v under path.
-func (x *StopDurableExecutionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "stopTimestamp"), x.StopTimestamp != nil)
 }
 
 // Validate checks TagResourceRequest against the model's constraints, reporting to v under path.
@@ -4150,26 +2203,9 @@ func (x *TagResourceRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "resource"), x.Resource != nil)
 	if x.Resource != nil {
 		v.Length(v.Path(path, "resource"), *x.Resource, len([]rune(*x.Resource)), 1, 256)
-		v.Pattern(v.Path(path, "resource"), *x.Resource, pattern54)
+		v.Pattern(v.Path(path, "resource"), *x.Resource, pattern45)
 	}
 	v.Required(v.Path(path, "tags"), x.Tags != nil)
-}
-
-// Validate checks TagsError against the model's constraints, reporting to v under path.
-func (x *TagsError) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "errorCode"), x.ErrorCode != nil)
-	if x.ErrorCode != nil {
-		v.Length(v.Path(path, "errorCode"), *x.ErrorCode, len([]rune(*x.ErrorCode)), 10, 21)
-		v.Pattern(v.Path(path, "errorCode"), *x.ErrorCode, pattern46)
-	}
-	v.Required(v.Path(path, "message"), x.Message != nil)
-	if x.Message != nil {
-		v.Length(v.Path(path, "message"), *x.Message, len([]rune(*x.Message)), 84, 1000)
-		v.Pattern(v.Path(path, "message"), *x.Message, pattern28)
-	}
 }
 
 // Validate checks TargetTrackingScalingPolicy against the model's constraints, reporting to v under path.
@@ -4198,28 +2234,8 @@ func (x *TenancyConfig) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks TraceHeader against the model's constraints, reporting to v under path.
-func (x *TraceHeader) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.XAmznTraceId != nil {
-		v.Length(v.Path(path, "xAmznTraceId"), *x.XAmznTraceId, len([]rune(*x.XAmznTraceId)), 0, 8192)
-	}
-}
-
 // Validate checks TracingConfig against the model's constraints, reporting to v under path.
 func (x *TracingConfig) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Mode != nil {
-		v.Enum(v.Path(path, "mode"), *x.Mode, []string{"Active", "PassThrough"})
-	}
-}
-
-// Validate checks TracingConfigResponse against the model's constraints, reporting to v under path.
-func (x *TracingConfigResponse) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
 		return
 	}
@@ -4236,7 +2252,7 @@ func (x *UntagResourceRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "resource"), x.Resource != nil)
 	if x.Resource != nil {
 		v.Length(v.Path(path, "resource"), *x.Resource, len([]rune(*x.Resource)), 1, 256)
-		v.Pattern(v.Path(path, "resource"), *x.Resource, pattern54)
+		v.Pattern(v.Path(path, "resource"), *x.Resource, pattern45)
 	}
 	v.Required(v.Path(path, "tagKeys"), x.TagKeys != nil)
 }
@@ -4252,16 +2268,16 @@ func (x *UpdateAliasRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.FunctionVersion != nil {
 		v.Length(v.Path(path, "functionVersion"), *x.FunctionVersion, len([]rune(*x.FunctionVersion)), 1, 1024)
-		v.Pattern(v.Path(path, "functionVersion"), *x.FunctionVersion, pattern24)
+		v.Pattern(v.Path(path, "functionVersion"), *x.FunctionVersion, pattern22)
 	}
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 128)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern23)
 	}
 	if x.RoutingConfig != nil {
 		x.RoutingConfig.Validate(v, v.Path(path, "routingConfig"))
@@ -4276,21 +2292,10 @@ func (x *UpdateCapacityProviderRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "capacityProviderName"), x.CapacityProviderName != nil)
 	if x.CapacityProviderName != nil {
 		v.Length(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, len([]rune(*x.CapacityProviderName)), 1, 140)
-		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern30)
+		v.Pattern(v.Path(path, "capacityProviderName"), *x.CapacityProviderName, pattern24)
 	}
 	if x.CapacityProviderScalingConfig != nil {
 		x.CapacityProviderScalingConfig.Validate(v, v.Path(path, "capacityProviderScalingConfig"))
-	}
-}
-
-// Validate checks UpdateCapacityProviderResponse against the model's constraints, reporting to v under path.
-func (x *UpdateCapacityProviderResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "capacityProvider"), x.CapacityProvider != nil)
-	if x.CapacityProvider != nil {
-		x.CapacityProvider.Validate(v, v.Path(path, "capacityProvider"))
 	}
 }
 
@@ -4305,24 +2310,13 @@ func (x *UpdateCodeSigningConfigRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "codeSigningConfigArn"), x.CodeSigningConfigArn != nil)
 	if x.CodeSigningConfigArn != nil {
 		v.Length(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, len([]rune(*x.CodeSigningConfigArn)), 0, 200)
-		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern26)
+		v.Pattern(v.Path(path, "codeSigningConfigArn"), *x.CodeSigningConfigArn, pattern29)
 	}
 	if x.CodeSigningPolicies != nil {
 		x.CodeSigningPolicies.Validate(v, v.Path(path, "codeSigningPolicies"))
 	}
 	if x.Description != nil {
 		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 256)
-	}
-}
-
-// Validate checks UpdateCodeSigningConfigResponse against the model's constraints, reporting to v under path.
-func (x *UpdateCodeSigningConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "codeSigningConfig"), x.CodeSigningConfig != nil)
-	if x.CodeSigningConfig != nil {
-		x.CodeSigningConfig.Validate(v, v.Path(path, "codeSigningConfig"))
 	}
 }
 
@@ -4353,13 +2347,12 @@ func (x *UpdateEventSourceMappingRequest) Validate(v *awsproto.Validator, path s
 	if x.FunctionResponseTypes != nil {
 		v.Length(v.Path(path, "functionResponseTypes"), x.FunctionResponseTypes, len(x.FunctionResponseTypes), 0, 1)
 	}
-	for i, e := range x.FunctionResponseTypes {
-		p := v.Index(v.Path(path, "functionResponseTypes"), i)
-		_ = p
+	for _, e := range x.FunctionResponseTypes {
+		p := v.Path(path, "functionResponseTypes")
 		v.Enum(p, e, []string{"ReportBatchItemFailures"})
 	}
 	if x.KMSKeyArn != nil {
-		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern20)
+		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern26)
 	}
 	if x.LoggingConfig != nil {
 		x.LoggingConfig.Validate(v, v.Path(path, "loggingConfig"))
@@ -4391,9 +2384,8 @@ func (x *UpdateEventSourceMappingRequest) Validate(v *awsproto.Validator, path s
 	if x.SourceAccessConfigurations != nil {
 		v.Length(v.Path(path, "sourceAccessConfigurations"), x.SourceAccessConfigurations, len(x.SourceAccessConfigurations), 0, 22)
 	}
-	for i, e := range x.SourceAccessConfigurations {
-		p := v.Index(v.Path(path, "sourceAccessConfigurations"), i)
-		_ = p
+	for _, e := range x.SourceAccessConfigurations {
+		p := v.Path(path, "sourceAccessConfigurations")
 		e.Validate(v, p)
 	}
 	if x.TumblingWindowInSeconds != nil {
@@ -4410,22 +2402,21 @@ func (x *UpdateFunctionCodeRequest) Validate(v *awsproto.Validator, path string)
 	if x.Architectures != nil {
 		v.Length(v.Path(path, "architectures"), x.Architectures, len(x.Architectures), 1, 1)
 	}
-	for i, e := range x.Architectures {
-		p := v.Index(v.Path(path, "architectures"), i)
-		_ = p
+	for _, e := range x.Architectures {
+		p := v.Path(path, "architectures")
 		v.Enum(p, e, []string{"x86_64", "arm64"})
 	}
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.PublishTo != nil {
 		v.Enum(v.Path(path, "publishTo"), *x.PublishTo, []string{"LATEST_PUBLISHED"})
 	}
 	if x.S3Bucket != nil {
 		v.Length(v.Path(path, "s3Bucket"), *x.S3Bucket, len([]rune(*x.S3Bucket)), 3, 63)
-		v.Pattern(v.Path(path, "s3Bucket"), *x.S3Bucket, pattern47)
+		v.Pattern(v.Path(path, "s3Bucket"), *x.S3Bucket, pattern38)
 	}
 	if x.S3Key != nil {
 		v.Length(v.Path(path, "s3Key"), *x.S3Key, len([]rune(*x.S3Key)), 1, 1024)
@@ -4434,7 +2425,7 @@ func (x *UpdateFunctionCodeRequest) Validate(v *awsproto.Validator, path string)
 		v.Length(v.Path(path, "s3ObjectVersion"), *x.S3ObjectVersion, len([]rune(*x.S3ObjectVersion)), 1, 1024)
 	}
 	if x.SourceKMSKeyArn != nil {
-		v.Pattern(v.Path(path, "sourceKMSKeyArn"), *x.SourceKMSKeyArn, pattern20)
+		v.Pattern(v.Path(path, "sourceKMSKeyArn"), *x.SourceKMSKeyArn, pattern26)
 	}
 }
 
@@ -4464,15 +2455,14 @@ func (x *UpdateFunctionConfigurationRequest) Validate(v *awsproto.Validator, pat
 	if x.FileSystemConfigs != nil {
 		v.Length(v.Path(path, "fileSystemConfigs"), x.FileSystemConfigs, len(x.FileSystemConfigs), 0, 1)
 	}
-	for i, e := range x.FileSystemConfigs {
-		p := v.Index(v.Path(path, "fileSystemConfigs"), i)
-		_ = p
+	for _, e := range x.FileSystemConfigs {
+		p := v.Path(path, "fileSystemConfigs")
 		e.Validate(v, p)
 	}
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.Handler != nil {
 		v.Length(v.Path(path, "handler"), *x.Handler, len([]rune(*x.Handler)), 0, 128)
@@ -4482,13 +2472,12 @@ func (x *UpdateFunctionConfigurationRequest) Validate(v *awsproto.Validator, pat
 		x.ImageConfig.Validate(v, v.Path(path, "imageConfig"))
 	}
 	if x.KMSKeyArn != nil {
-		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern20)
+		v.Pattern(v.Path(path, "kMSKeyArn"), *x.KMSKeyArn, pattern26)
 	}
-	for i, e := range x.Layers {
-		p := v.Index(v.Path(path, "layers"), i)
-		_ = p
+	for _, e := range x.Layers {
+		p := v.Path(path, "layers")
 		v.Length(p, e, len([]rune(e)), 1, 140)
-		v.Pattern(p, e, pattern34)
+		v.Pattern(p, e, pattern30)
 	}
 	if x.LoggingConfig != nil {
 		x.LoggingConfig.Validate(v, v.Path(path, "loggingConfig"))
@@ -4497,7 +2486,7 @@ func (x *UpdateFunctionConfigurationRequest) Validate(v *awsproto.Validator, pat
 		v.Range(v.Path(path, "memorySize"), float64(*x.MemorySize), 128, 32768)
 	}
 	if x.Role != nil {
-		v.Pattern(v.Path(path, "role"), *x.Role, pattern21)
+		v.Pattern(v.Path(path, "role"), *x.Role, pattern15)
 	}
 	if x.SnapStart != nil {
 		x.SnapStart.Validate(v, v.Path(path, "snapStart"))
@@ -4552,43 +2541,15 @@ func (x *UpdateFunctionUrlConfigRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "functionName"), x.FunctionName != nil)
 	if x.FunctionName != nil {
 		v.Length(v.Path(path, "functionName"), *x.FunctionName, len([]rune(*x.FunctionName)), 1, 140)
-		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern29)
+		v.Pattern(v.Path(path, "functionName"), *x.FunctionName, pattern21)
 	}
 	if x.InvokeMode != nil {
 		v.Enum(v.Path(path, "invokeMode"), *x.InvokeMode, []string{"BUFFERED", "RESPONSE_STREAM"})
 	}
 	if x.Qualifier != nil {
 		v.Length(v.Path(path, "qualifier"), *x.Qualifier, len([]rune(*x.Qualifier)), 1, 128)
-		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern35)
+		v.Pattern(v.Path(path, "qualifier"), *x.Qualifier, pattern31)
 	}
-}
-
-// Validate checks UpdateFunctionUrlConfigResponse against the model's constraints, reporting to v under path.
-func (x *UpdateFunctionUrlConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "authType"), x.AuthType != nil)
-	if x.AuthType != nil {
-		v.Enum(v.Path(path, "authType"), *x.AuthType, []string{"NONE", "AWS_IAM"})
-	}
-	if x.Cors != nil {
-		x.Cors.Validate(v, v.Path(path, "cors"))
-	}
-	v.Required(v.Path(path, "creationTime"), x.CreationTime != nil)
-	v.Required(v.Path(path, "functionArn"), x.FunctionArn != nil)
-	if x.FunctionArn != nil {
-		v.Length(v.Path(path, "functionArn"), *x.FunctionArn, len([]rune(*x.FunctionArn)), 0, 10000)
-		v.Pattern(v.Path(path, "functionArn"), *x.FunctionArn, pattern13)
-	}
-	v.Required(v.Path(path, "functionUrl"), x.FunctionUrl != nil)
-	if x.FunctionUrl != nil {
-		v.Length(v.Path(path, "functionUrl"), *x.FunctionUrl, len([]rune(*x.FunctionUrl)), 40, 100)
-	}
-	if x.InvokeMode != nil {
-		v.Enum(v.Path(path, "invokeMode"), *x.InvokeMode, []string{"BUFFERED", "RESPONSE_STREAM"})
-	}
-	v.Required(v.Path(path, "lastModifiedTime"), x.LastModifiedTime != nil)
 }
 
 // Validate checks VpcConfig against the model's constraints, reporting to v under path.
@@ -4604,36 +2565,6 @@ func (x *VpcConfig) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks VpcConfigResponse against the model's constraints, reporting to v under path.
-func (x *VpcConfigResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.SecurityGroupIds != nil {
-		v.Length(v.Path(path, "securityGroupIds"), x.SecurityGroupIds, len(x.SecurityGroupIds), 0, 5)
-	}
-	if x.SubnetIds != nil {
-		v.Length(v.Path(path, "subnetIds"), x.SubnetIds, len(x.SubnetIds), 0, 16)
-	}
-}
-
-// Validate checks WaitCancelledDetails against the model's constraints, reporting to v under path.
-func (x *WaitCancelledDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Error != nil {
-		x.Error.Validate(v, v.Path(path, "error"))
-	}
-}
-
-// Validate checks WaitDetails against the model's constraints, reporting to v under path.
-func (x *WaitDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
 // Validate checks WaitOptions against the model's constraints, reporting to v under path.
 func (x *WaitOptions) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -4641,27 +2572,5 @@ func (x *WaitOptions) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.WaitSeconds != nil {
 		v.Range(v.Path(path, "waitSeconds"), float64(*x.WaitSeconds), 1, 31622400)
-	}
-}
-
-// Validate checks WaitStartedDetails against the model's constraints, reporting to v under path.
-func (x *WaitStartedDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "duration"), x.Duration != nil)
-	if x.Duration != nil {
-		v.Range(v.Path(path, "duration"), float64(*x.Duration), 0, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "scheduledEndTimestamp"), x.ScheduledEndTimestamp != nil)
-}
-
-// Validate checks WaitSucceededDetails against the model's constraints, reporting to v under path.
-func (x *WaitSucceededDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Duration != nil {
-		v.Range(v.Path(path, "duration"), float64(*x.Duration), 0, awsproto.NoBound)
 	}
 }

@@ -6,52 +6,31 @@ import "github.com/nimbus-dev/nimbus/internal/awsproto"
 
 var (
 	pattern19 = awsproto.NewPattern("(\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24})(\\|\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24}){0,4}")
-	pattern5  = awsproto.NewPattern("[\\-a-zA-Z0-9]+")
+	pattern3  = awsproto.NewPattern("[\\-a-zA-Z0-9]+")
 	pattern17 = awsproto.NewPattern("[\\.\\-_/#A-Za-z0-9]*")
-	pattern3  = awsproto.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
-	pattern2  = awsproto.NewPattern("[\\w#+=/:,.@-]*")
+	pattern1  = awsproto.NewPattern("[\\.\\-_/#A-Za-z0-9]+")
+	pattern9  = awsproto.NewPattern("[\\w#+=/:,.@-]*")
 	pattern20 = awsproto.NewPattern("[\\w+=/:,.@-]*")
-	pattern4  = awsproto.NewPattern("[\\w+=/:,.@\\-\\*]*")
-	pattern9  = awsproto.NewPattern("[\\w-]*")
-	pattern7  = awsproto.NewPattern("[\\w-_]*")
-	pattern6  = awsproto.NewPattern("[\\w]*")
-	pattern8  = awsproto.NewPattern("[\\w_-]*")
+	pattern2  = awsproto.NewPattern("[\\w+=/:,.@\\-\\*]*")
+	pattern4  = awsproto.NewPattern("[\\w-]*")
+	pattern15 = awsproto.NewPattern("[\\w-_]*")
+	pattern14 = awsproto.NewPattern("[\\w]*")
+	pattern16 = awsproto.NewPattern("[\\w_-]*")
 	pattern18 = awsproto.NewPattern("[^:*$]*")
-	pattern12 = awsproto.NewPattern("[^:*]*")
-	pattern23 = awsproto.NewPattern("\\S{36,128}")
-	pattern26 = awsproto.NewPattern("^!?\\*?([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)\\*?$")
-	pattern11 = awsproto.NewPattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
-	pattern10 = awsproto.NewPattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
-	pattern16 = awsproto.NewPattern("^[0-9A-Za-z]+$")
-	pattern15 = awsproto.NewPattern("^[a-zA-Z0-9_\\-/.#]+$")
-	pattern14 = awsproto.NewPattern("^[a-zA-Z0-9_]+$")
-	pattern24 = awsproto.NewPattern("^[a-zA-Z_][a-zA-Z0-9_]*")
-	pattern22 = awsproto.NewPattern("^\\d+\\.\\d+(\\.\\d+)?$")
-	pattern1  = awsproto.NewPattern("^\\d{12}$")
-	pattern13 = awsproto.NewPattern("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")
-	pattern21 = awsproto.NewPattern("^https://[\\.\\-_/#:A-Za-z0-9]+\\.com$")
-	pattern25 = awsproto.NewPattern("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")
+	pattern7  = awsproto.NewPattern("[^:*]*")
+	pattern22 = awsproto.NewPattern("\\S{36,128}")
+	pattern25 = awsproto.NewPattern("^!?\\*?([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)\\*?$")
+	pattern6  = awsproto.NewPattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$")
+	pattern5  = awsproto.NewPattern("^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$")
+	pattern12 = awsproto.NewPattern("^[0-9A-Za-z]+$")
+	pattern11 = awsproto.NewPattern("^[a-zA-Z0-9_\\-/.#]+$")
+	pattern10 = awsproto.NewPattern("^[a-zA-Z0-9_]+$")
+	pattern23 = awsproto.NewPattern("^[a-zA-Z_][a-zA-Z0-9_]*")
+	pattern21 = awsproto.NewPattern("^\\d+\\.\\d+(\\.\\d+)?$")
+	pattern13 = awsproto.NewPattern("^\\d{12}$")
+	pattern8  = awsproto.NewPattern("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$")
+	pattern24 = awsproto.NewPattern("s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?")
 )
-
-// Validate checks AccountPolicy against the model's constraints, reporting to v under path.
-func (x *AccountPolicy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AccountId != nil {
-		v.Length(v.Path(path, "accountId"), *x.AccountId, len([]rune(*x.AccountId)), 12, 12)
-		v.Pattern(v.Path(path, "accountId"), *x.AccountId, pattern1)
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.PolicyType != nil {
-		v.Enum(v.Path(path, "policyType"), *x.PolicyType, []string{"DATA_PROTECTION_POLICY", "SUBSCRIPTION_FILTER_POLICY", "FIELD_INDEX_POLICY", "TRANSFORMER_POLICY", "METRIC_EXTRACTION_POLICY"})
-	}
-	if x.Scope != nil {
-		v.Enum(v.Path(path, "scope"), *x.Scope, []string{"ALL"})
-	}
-}
 
 // Validate checks AddKeyEntry against the model's constraints, reporting to v under path.
 func (x *AddKeyEntry) Validate(v *awsproto.Validator, path string) {
@@ -77,141 +56,9 @@ func (x *AddKeys) Validate(v *awsproto.Validator, path string) {
 	if x.Entries != nil {
 		v.Length(v.Path(path, "entries"), x.Entries, len(x.Entries), 1, 5)
 	}
-	for i, e := range x.Entries {
-		p := v.Index(v.Path(path, "entries"), i)
-		_ = p
+	for _, e := range x.Entries {
+		p := v.Path(path, "entries")
 		e.Validate(v, p)
-	}
-}
-
-// Validate checks AggregateLogGroupSummary against the model's constraints, reporting to v under path.
-func (x *AggregateLogGroupSummary) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.GroupingIdentifiers {
-		p := v.Index(v.Path(path, "groupingIdentifiers"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
-// Validate checks Anomaly against the model's constraints, reporting to v under path.
-func (x *Anomaly) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "active"), x.Active != nil)
-	v.Required(v.Path(path, "anomalyDetectorArn"), x.AnomalyDetectorArn != nil)
-	if x.AnomalyDetectorArn != nil {
-		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
-	}
-	v.Required(v.Path(path, "anomalyId"), x.AnomalyId != nil)
-	if x.AnomalyId != nil {
-		v.Length(v.Path(path, "anomalyId"), *x.AnomalyId, len([]rune(*x.AnomalyId)), 36, 36)
-	}
-	v.Required(v.Path(path, "description"), x.Description != nil)
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 1, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "firstSeen"), x.FirstSeen != nil)
-	if x.FirstSeen != nil {
-		v.Range(v.Path(path, "firstSeen"), float64(*x.FirstSeen), 0, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "histogram"), x.Histogram != nil)
-	for k, e := range x.Histogram {
-		p := v.Key(v.Path(path, "histogram"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "lastSeen"), x.LastSeen != nil)
-	if x.LastSeen != nil {
-		v.Range(v.Path(path, "lastSeen"), float64(*x.LastSeen), 0, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "logGroupArnList"), x.LogGroupArnList != nil)
-	for i, e := range x.LogGroupArnList {
-		p := v.Index(v.Path(path, "logGroupArnList"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
-	}
-	v.Required(v.Path(path, "logSamples"), x.LogSamples != nil)
-	for i, e := range x.LogSamples {
-		p := v.Index(v.Path(path, "logSamples"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	v.Required(v.Path(path, "patternId"), x.PatternId != nil)
-	if x.PatternId != nil {
-		v.Length(v.Path(path, "patternId"), *x.PatternId, len([]rune(*x.PatternId)), 32, 32)
-	}
-	if x.PatternRegex != nil {
-		v.Length(v.Path(path, "patternRegex"), *x.PatternRegex, len([]rune(*x.PatternRegex)), 1, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "patternString"), x.PatternString != nil)
-	if x.PatternString != nil {
-		v.Length(v.Path(path, "patternString"), *x.PatternString, len([]rune(*x.PatternString)), 1, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "patternTokens"), x.PatternTokens != nil)
-	for i, e := range x.PatternTokens {
-		p := v.Index(v.Path(path, "patternTokens"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.Priority != nil {
-		v.Length(v.Path(path, "priority"), *x.Priority, len([]rune(*x.Priority)), 1, awsproto.NoBound)
-	}
-	v.Required(v.Path(path, "state"), x.State != nil)
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"Active", "Suppressed", "Baseline"})
-	}
-	if x.SuppressedDate != nil {
-		v.Range(v.Path(path, "suppressedDate"), float64(*x.SuppressedDate), 0, awsproto.NoBound)
-	}
-	if x.SuppressedUntil != nil {
-		v.Range(v.Path(path, "suppressedUntil"), float64(*x.SuppressedUntil), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks AnomalyDetector against the model's constraints, reporting to v under path.
-func (x *AnomalyDetector) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AnomalyDetectorArn != nil {
-		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
-	}
-	if x.AnomalyDetectorStatus != nil {
-		v.Enum(v.Path(path, "anomalyDetectorStatus"), *x.AnomalyDetectorStatus, []string{"INITIALIZING", "TRAINING", "ANALYZING", "FAILED", "DELETED", "PAUSED"})
-	}
-	if x.AnomalyVisibilityTime != nil {
-		v.Range(v.Path(path, "anomalyVisibilityTime"), float64(*x.AnomalyVisibilityTime), 7, 90)
-	}
-	if x.CreationTimeStamp != nil {
-		v.Range(v.Path(path, "creationTimeStamp"), float64(*x.CreationTimeStamp), 0, awsproto.NoBound)
-	}
-	if x.DetectorName != nil {
-		v.Length(v.Path(path, "detectorName"), *x.DetectorName, len([]rune(*x.DetectorName)), 1, awsproto.NoBound)
-	}
-	if x.EvaluationFrequency != nil {
-		v.Enum(v.Path(path, "evaluationFrequency"), *x.EvaluationFrequency, []string{"ONE_MIN", "FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"})
-	}
-	if x.FilterPattern != nil {
-		v.Length(v.Path(path, "filterPattern"), *x.FilterPattern, len([]rune(*x.FilterPattern)), 0, 1024)
-	}
-	if x.KmsKeyId != nil {
-		v.Length(v.Path(path, "kmsKeyId"), *x.KmsKeyId, len([]rune(*x.KmsKeyId)), awsproto.NoBound, 256)
-	}
-	if x.LastModifiedTimeStamp != nil {
-		v.Range(v.Path(path, "lastModifiedTimeStamp"), float64(*x.LastModifiedTimeStamp), 0, awsproto.NoBound)
-	}
-	for i, e := range x.LogGroupArnList {
-		p := v.Index(v.Path(path, "logGroupArnList"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
 	}
 }
 
@@ -226,11 +73,11 @@ func (x *AssociateKmsKeyRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.ResourceIdentifier != nil {
 		v.Length(v.Path(path, "resourceIdentifier"), *x.ResourceIdentifier, len([]rune(*x.ResourceIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "resourceIdentifier"), *x.ResourceIdentifier, pattern4)
+		v.Pattern(v.Path(path, "resourceIdentifier"), *x.ResourceIdentifier, pattern2)
 	}
 }
 
@@ -246,16 +93,6 @@ func (x *AssociateSourceToS3TableIntegrationRequest) Validate(v *awsproto.Valida
 	v.Required(v.Path(path, "integrationArn"), x.IntegrationArn != nil)
 }
 
-// Validate checks AssociateSourceToS3TableIntegrationResponse against the model's constraints, reporting to v under path.
-func (x *AssociateSourceToS3TableIntegrationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Identifier != nil {
-		v.Length(v.Path(path, "identifier"), *x.Identifier, len([]rune(*x.Identifier)), 1, 2048)
-	}
-}
-
 // Validate checks CSV against the model's constraints, reporting to v under path.
 func (x *CSV) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -264,9 +101,8 @@ func (x *CSV) Validate(v *awsproto.Validator, path string) {
 	if x.Columns != nil {
 		v.Length(v.Path(path, "columns"), x.Columns, len(x.Columns), awsproto.NoBound, 100)
 	}
-	for i, e := range x.Columns {
-		p := v.Index(v.Path(path, "columns"), i)
-		_ = p
+	for _, e := range x.Columns {
+		p := v.Path(path, "columns")
 		v.Length(p, e, len([]rune(e)), 1, 128)
 	}
 	if x.Delimiter != nil {
@@ -302,107 +138,7 @@ func (x *CancelImportTaskRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "importId"), x.ImportId != nil)
 	if x.ImportId != nil {
 		v.Length(v.Path(path, "importId"), *x.ImportId, len([]rune(*x.ImportId)), 1, 256)
-		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern5)
-	}
-}
-
-// Validate checks CancelImportTaskResponse against the model's constraints, reporting to v under path.
-func (x *CancelImportTaskResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.ImportId != nil {
-		v.Length(v.Path(path, "importId"), *x.ImportId, len([]rune(*x.ImportId)), 1, 256)
-		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern5)
-	}
-	if x.ImportStatistics != nil {
-		x.ImportStatistics.Validate(v, v.Path(path, "importStatistics"))
-	}
-	if x.ImportStatus != nil {
-		v.Enum(v.Path(path, "importStatus"), *x.ImportStatus, []string{"IN_PROGRESS", "CANCELLED", "COMPLETED", "FAILED"})
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks ConfigurationTemplate against the model's constraints, reporting to v under path.
-func (x *ConfigurationTemplate) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.AllowedFieldDelimiters {
-		p := v.Index(v.Path(path, "allowedFieldDelimiters"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 0, 5)
-	}
-	for i, e := range x.AllowedFields {
-		p := v.Index(v.Path(path, "allowedFields"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	for i, e := range x.AllowedOutputFormats {
-		p := v.Index(v.Path(path, "allowedOutputFormats"), i)
-		_ = p
-		v.Enum(p, e, []string{"json", "plain", "w3c", "raw", "parquet"})
-	}
-	if x.AllowedSuffixPathFields != nil {
-		v.Length(v.Path(path, "allowedSuffixPathFields"), x.AllowedSuffixPathFields, len(x.AllowedSuffixPathFields), 0, 128)
-	}
-	for i, e := range x.AllowedSuffixPathFields {
-		p := v.Index(v.Path(path, "allowedSuffixPathFields"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 64)
-	}
-	if x.DefaultDeliveryConfigValues != nil {
-		x.DefaultDeliveryConfigValues.Validate(v, v.Path(path, "defaultDeliveryConfigValues"))
-	}
-	if x.DeliveryDestinationType != nil {
-		v.Enum(v.Path(path, "deliveryDestinationType"), *x.DeliveryDestinationType, []string{"S3", "CWL", "FH", "XRAY"})
-	}
-	for i, e := range x.DeliverySourceConfiguration {
-		p := v.Index(v.Path(path, "deliverySourceConfiguration"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.LogType != nil {
-		v.Length(v.Path(path, "logType"), *x.LogType, len([]rune(*x.LogType)), 1, 255)
-		v.Pattern(v.Path(path, "logType"), *x.LogType, pattern6)
-	}
-	if x.ResourceType != nil {
-		v.Length(v.Path(path, "resourceType"), *x.ResourceType, len([]rune(*x.ResourceType)), 1, 255)
-		v.Pattern(v.Path(path, "resourceType"), *x.ResourceType, pattern7)
-	}
-	if x.S3TablesIntegration != nil {
-		x.S3TablesIntegration.Validate(v, v.Path(path, "s3TablesIntegration"))
-	}
-	if x.Service != nil {
-		v.Length(v.Path(path, "service"), *x.Service, len([]rune(*x.Service)), 1, 255)
-		v.Pattern(v.Path(path, "service"), *x.Service, pattern8)
-	}
-}
-
-// Validate checks ConfigurationTemplateDeliveryConfigValues against the model's constraints, reporting to v under path.
-func (x *ConfigurationTemplateDeliveryConfigValues) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.FieldDelimiter != nil {
-		v.Length(v.Path(path, "fieldDelimiter"), *x.FieldDelimiter, len([]rune(*x.FieldDelimiter)), 0, 5)
-	}
-	if x.RecordFields != nil {
-		v.Length(v.Path(path, "recordFields"), x.RecordFields, len(x.RecordFields), 0, 128)
-	}
-	for i, e := range x.RecordFields {
-		p := v.Index(v.Path(path, "recordFields"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 64)
-	}
-	if x.S3DeliveryConfiguration != nil {
-		x.S3DeliveryConfiguration.Validate(v, v.Path(path, "s3DeliveryConfiguration"))
+		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern3)
 	}
 }
 
@@ -415,9 +151,8 @@ func (x *CopyValue) Validate(v *awsproto.Validator, path string) {
 	if x.Entries != nil {
 		v.Length(v.Path(path, "entries"), x.Entries, len(x.Entries), 1, 5)
 	}
-	for i, e := range x.Entries {
-		p := v.Index(v.Path(path, "entries"), i)
-		_ = p
+	for _, e := range x.Entries {
+		p := v.Path(path, "entries")
 		e.Validate(v, p)
 	}
 }
@@ -446,7 +181,7 @@ func (x *CreateDeliveryRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "deliverySourceName"), x.DeliverySourceName != nil)
 	if x.DeliverySourceName != nil {
 		v.Length(v.Path(path, "deliverySourceName"), *x.DeliverySourceName, len([]rune(*x.DeliverySourceName)), 1, 60)
-		v.Pattern(v.Path(path, "deliverySourceName"), *x.DeliverySourceName, pattern9)
+		v.Pattern(v.Path(path, "deliverySourceName"), *x.DeliverySourceName, pattern4)
 	}
 	if x.FieldDelimiter != nil {
 		v.Length(v.Path(path, "fieldDelimiter"), *x.FieldDelimiter, len([]rune(*x.FieldDelimiter)), 0, 5)
@@ -454,9 +189,8 @@ func (x *CreateDeliveryRequest) Validate(v *awsproto.Validator, path string) {
 	if x.RecordFields != nil {
 		v.Length(v.Path(path, "recordFields"), x.RecordFields, len(x.RecordFields), 0, 128)
 	}
-	for i, e := range x.RecordFields {
-		p := v.Index(v.Path(path, "recordFields"), i)
-		_ = p
+	for _, e := range x.RecordFields {
+		p := v.Path(path, "recordFields")
 		v.Length(p, e, len([]rune(e)), 1, 64)
 	}
 	if x.S3DeliveryConfiguration != nil {
@@ -466,22 +200,12 @@ func (x *CreateDeliveryRequest) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
-// Validate checks CreateDeliveryResponse against the model's constraints, reporting to v under path.
-func (x *CreateDeliveryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Delivery != nil {
-		x.Delivery.Validate(v, v.Path(path, "delivery"))
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -501,11 +225,11 @@ func (x *CreateExportTaskRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.LogStreamNamePrefix != nil {
 		v.Length(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, len([]rune(*x.LogStreamNamePrefix)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, pattern12)
+		v.Pattern(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, pattern7)
 	}
 	if x.TaskName != nil {
 		v.Length(v.Path(path, "taskName"), *x.TaskName, len([]rune(*x.TaskName)), 1, 512)
@@ -513,16 +237,6 @@ func (x *CreateExportTaskRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "to"), x.To != nil)
 	if x.To != nil {
 		v.Range(v.Path(path, "to"), float64(*x.To), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks CreateExportTaskResponse against the model's constraints, reporting to v under path.
-func (x *CreateExportTaskResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.TaskId != nil {
-		v.Length(v.Path(path, "taskId"), *x.TaskId, len([]rune(*x.TaskId)), 1, 512)
 	}
 }
 
@@ -539,20 +253,6 @@ func (x *CreateImportTaskRequest) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "importRoleArn"), *x.ImportRoleArn, len([]rune(*x.ImportRoleArn)), 1, awsproto.NoBound)
 	}
 	v.Required(v.Path(path, "importSourceArn"), x.ImportSourceArn != nil)
-}
-
-// Validate checks CreateImportTaskResponse against the model's constraints, reporting to v under path.
-func (x *CreateImportTaskResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.ImportId != nil {
-		v.Length(v.Path(path, "importId"), *x.ImportId, len([]rune(*x.ImportId)), 1, 256)
-		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern5)
-	}
 }
 
 // Validate checks CreateLogAnomalyDetectorRequest against the model's constraints, reporting to v under path.
@@ -574,36 +274,24 @@ func (x *CreateLogAnomalyDetectorRequest) Validate(v *awsproto.Validator, path s
 	}
 	if x.KmsKeyId != nil {
 		v.Length(v.Path(path, "kmsKeyId"), *x.KmsKeyId, len([]rune(*x.KmsKeyId)), awsproto.NoBound, 256)
-		v.Pattern(v.Path(path, "kmsKeyId"), *x.KmsKeyId, pattern13)
+		v.Pattern(v.Path(path, "kmsKeyId"), *x.KmsKeyId, pattern8)
 	}
 	v.Required(v.Path(path, "logGroupArnList"), x.LogGroupArnList != nil)
-	for i, e := range x.LogGroupArnList {
-		p := v.Index(v.Path(path, "logGroupArnList"), i)
-		_ = p
+	for _, e := range x.LogGroupArnList {
+		p := v.Path(path, "logGroupArnList")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
+		v.Pattern(p, e, pattern9)
 	}
 	if x.Tags != nil {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
-// Validate checks CreateLogAnomalyDetectorResponse against the model's constraints, reporting to v under path.
-func (x *CreateLogAnomalyDetectorResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AnomalyDetectorArn != nil {
-		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -621,18 +309,18 @@ func (x *CreateLogGroupRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.Tags != nil {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -644,12 +332,12 @@ func (x *CreateLogStreamRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "logStreamName"), x.LogStreamName != nil)
 	if x.LogStreamName != nil {
 		v.Length(v.Path(path, "logStreamName"), *x.LogStreamName, len([]rune(*x.LogStreamName)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern12)
+		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern7)
 	}
 }
 
@@ -667,7 +355,7 @@ func (x *CreateLookupTableRequest) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "lookupTableName"), x.LookupTableName != nil)
 	if x.LookupTableName != nil {
 		v.Length(v.Path(path, "lookupTableName"), *x.LookupTableName, len([]rune(*x.LookupTableName)), 1, 256)
-		v.Pattern(v.Path(path, "lookupTableName"), *x.LookupTableName, pattern14)
+		v.Pattern(v.Path(path, "lookupTableName"), *x.LookupTableName, pattern10)
 	}
 	v.Required(v.Path(path, "tableBody"), x.TableBody != nil)
 	if x.TableBody != nil {
@@ -677,22 +365,12 @@ func (x *CreateLookupTableRequest) Validate(v *awsproto.Validator, path string) 
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
-// Validate checks CreateLookupTableResponse against the model's constraints, reporting to v under path.
-func (x *CreateLookupTableResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreatedAt != nil {
-		v.Range(v.Path(path, "createdAt"), float64(*x.CreatedAt), 0, awsproto.NoBound)
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -714,16 +392,15 @@ func (x *CreateScheduledQueryRequest) Validate(v *awsproto.Validator, path strin
 	if x.LogGroupIdentifiers != nil {
 		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 50)
 	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
+	for _, e := range x.LogGroupIdentifiers {
+		p := v.Path(path, "logGroupIdentifiers")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
+		v.Pattern(p, e, pattern9)
 	}
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 255)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern11)
 	}
 	v.Required(v.Path(path, "queryLanguage"), x.QueryLanguage != nil)
 	if x.QueryLanguage != nil {
@@ -750,25 +427,15 @@ func (x *CreateScheduledQueryRequest) Validate(v *awsproto.Validator, path strin
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
+		v.Pattern(p, e, pattern6)
 	}
 	if x.Timezone != nil {
 		v.Length(v.Path(path, "timezone"), *x.Timezone, len([]rune(*x.Timezone)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks CreateScheduledQueryResponse against the model's constraints, reporting to v under path.
-func (x *CreateScheduledQueryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"ENABLED", "DISABLED"})
 	}
 }
 
@@ -800,9 +467,8 @@ func (x *DateTimeConverter) Validate(v *awsproto.Validator, path string) {
 	if x.MatchPatterns != nil {
 		v.Length(v.Path(path, "matchPatterns"), x.MatchPatterns, len(x.MatchPatterns), 1, 5)
 	}
-	for i, e := range x.MatchPatterns {
-		p := v.Index(v.Path(path, "matchPatterns"), i)
-		_ = p
+	for _, e := range x.MatchPatterns {
+		p := v.Path(path, "matchPatterns")
 		v.Length(p, e, len([]rune(e)), 1, awsproto.NoBound)
 	}
 	v.Required(v.Path(path, "source"), x.Source != nil)
@@ -844,7 +510,7 @@ func (x *DeleteDataProtectionPolicyRequest) Validate(v *awsproto.Validator, path
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 }
 
@@ -856,7 +522,7 @@ func (x *DeleteDeliveryDestinationPolicyRequest) Validate(v *awsproto.Validator,
 	v.Required(v.Path(path, "deliveryDestinationName"), x.DeliveryDestinationName != nil)
 	if x.DeliveryDestinationName != nil {
 		v.Length(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, len([]rune(*x.DeliveryDestinationName)), 1, 60)
-		v.Pattern(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, pattern9)
+		v.Pattern(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, pattern4)
 	}
 }
 
@@ -868,7 +534,7 @@ func (x *DeleteDeliveryDestinationRequest) Validate(v *awsproto.Validator, path 
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern4)
 	}
 }
 
@@ -880,7 +546,7 @@ func (x *DeleteDeliveryRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "id"), x.Id != nil)
 	if x.Id != nil {
 		v.Length(v.Path(path, "id"), *x.Id, len([]rune(*x.Id)), 1, 64)
-		v.Pattern(v.Path(path, "id"), *x.Id, pattern16)
+		v.Pattern(v.Path(path, "id"), *x.Id, pattern12)
 	}
 }
 
@@ -892,7 +558,7 @@ func (x *DeleteDeliverySourceRequest) Validate(v *awsproto.Validator, path strin
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern4)
 	}
 }
 
@@ -904,7 +570,7 @@ func (x *DeleteDestinationRequest) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "destinationName"), x.DestinationName != nil)
 	if x.DestinationName != nil {
 		v.Length(v.Path(path, "destinationName"), *x.DestinationName, len([]rune(*x.DestinationName)), 1, 512)
-		v.Pattern(v.Path(path, "destinationName"), *x.DestinationName, pattern12)
+		v.Pattern(v.Path(path, "destinationName"), *x.DestinationName, pattern7)
 	}
 }
 
@@ -916,14 +582,7 @@ func (x *DeleteIndexPolicyRequest) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
-}
-
-// Validate checks DeleteIndexPolicyResponse against the model's constraints, reporting to v under path.
-func (x *DeleteIndexPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 }
 
@@ -935,14 +594,7 @@ func (x *DeleteIntegrationRequest) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "integrationName"), x.IntegrationName != nil)
 	if x.IntegrationName != nil {
 		v.Length(v.Path(path, "integrationName"), *x.IntegrationName, len([]rune(*x.IntegrationName)), 1, 50)
-		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern3)
-	}
-}
-
-// Validate checks DeleteIntegrationResponse against the model's constraints, reporting to v under path.
-func (x *DeleteIntegrationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern1)
 	}
 }
 
@@ -955,9 +607,8 @@ func (x *DeleteKeys) Validate(v *awsproto.Validator, path string) {
 	if x.WithKeys != nil {
 		v.Length(v.Path(path, "withKeys"), x.WithKeys, len(x.WithKeys), 1, 5)
 	}
-	for i, e := range x.WithKeys {
-		p := v.Index(v.Path(path, "withKeys"), i)
-		_ = p
+	for _, e := range x.WithKeys {
+		p := v.Path(path, "withKeys")
 		v.Length(p, e, len([]rune(e)), 1, awsproto.NoBound)
 	}
 }
@@ -970,7 +621,7 @@ func (x *DeleteLogAnomalyDetectorRequest) Validate(v *awsproto.Validator, path s
 	v.Required(v.Path(path, "anomalyDetectorArn"), x.AnomalyDetectorArn != nil)
 	if x.AnomalyDetectorArn != nil {
 		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
+		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern9)
 	}
 }
 
@@ -982,7 +633,7 @@ func (x *DeleteLogGroupRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 }
 
@@ -994,12 +645,12 @@ func (x *DeleteLogStreamRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "logStreamName"), x.LogStreamName != nil)
 	if x.LogStreamName != nil {
 		v.Length(v.Path(path, "logStreamName"), *x.LogStreamName, len([]rune(*x.LogStreamName)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern12)
+		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern7)
 	}
 }
 
@@ -1019,12 +670,12 @@ func (x *DeleteMetricFilterRequest) Validate(v *awsproto.Validator, path string)
 	v.Required(v.Path(path, "filterName"), x.FilterName != nil)
 	if x.FilterName != nil {
 		v.Length(v.Path(path, "filterName"), *x.FilterName, len([]rune(*x.FilterName)), 1, 512)
-		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern12)
+		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern7)
 	}
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 }
 
@@ -1036,13 +687,6 @@ func (x *DeleteQueryDefinitionRequest) Validate(v *awsproto.Validator, path stri
 	v.Required(v.Path(path, "queryDefinitionId"), x.QueryDefinitionId != nil)
 	if x.QueryDefinitionId != nil {
 		v.Length(v.Path(path, "queryDefinitionId"), *x.QueryDefinitionId, len([]rune(*x.QueryDefinitionId)), 1, 256)
-	}
-}
-
-// Validate checks DeleteQueryDefinitionResponse against the model's constraints, reporting to v under path.
-func (x *DeleteQueryDefinitionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
 	}
 }
 
@@ -1064,7 +708,7 @@ func (x *DeleteRetentionPolicyRequest) Validate(v *awsproto.Validator, path stri
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 }
 
@@ -1075,14 +719,7 @@ func (x *DeleteScheduledQueryRequest) Validate(v *awsproto.Validator, path strin
 	}
 	v.Required(v.Path(path, "identifier"), x.Identifier != nil)
 	if x.Identifier != nil {
-		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern2)
-	}
-}
-
-// Validate checks DeleteScheduledQueryResponse against the model's constraints, reporting to v under path.
-func (x *DeleteScheduledQueryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern9)
 	}
 }
 
@@ -1094,12 +731,12 @@ func (x *DeleteSubscriptionFilterRequest) Validate(v *awsproto.Validator, path s
 	v.Required(v.Path(path, "filterName"), x.FilterName != nil)
 	if x.FilterName != nil {
 		v.Length(v.Path(path, "filterName"), *x.FilterName, len([]rune(*x.FilterName)), 1, 512)
-		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern12)
+		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern7)
 	}
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 }
 
@@ -1111,81 +748,7 @@ func (x *DeleteTransformerRequest) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
-}
-
-// Validate checks Delivery against the model's constraints, reporting to v under path.
-func (x *Delivery) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DeliveryDestinationType != nil {
-		v.Enum(v.Path(path, "deliveryDestinationType"), *x.DeliveryDestinationType, []string{"S3", "CWL", "FH", "XRAY"})
-	}
-	if x.DeliverySourceName != nil {
-		v.Length(v.Path(path, "deliverySourceName"), *x.DeliverySourceName, len([]rune(*x.DeliverySourceName)), 1, 60)
-		v.Pattern(v.Path(path, "deliverySourceName"), *x.DeliverySourceName, pattern9)
-	}
-	if x.FieldDelimiter != nil {
-		v.Length(v.Path(path, "fieldDelimiter"), *x.FieldDelimiter, len([]rune(*x.FieldDelimiter)), 0, 5)
-	}
-	if x.Id != nil {
-		v.Length(v.Path(path, "id"), *x.Id, len([]rune(*x.Id)), 1, 64)
-		v.Pattern(v.Path(path, "id"), *x.Id, pattern16)
-	}
-	if x.RecordFields != nil {
-		v.Length(v.Path(path, "recordFields"), x.RecordFields, len(x.RecordFields), 0, 128)
-	}
-	for i, e := range x.RecordFields {
-		p := v.Index(v.Path(path, "recordFields"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 64)
-	}
-	if x.S3DeliveryConfiguration != nil {
-		x.S3DeliveryConfiguration.Validate(v, v.Path(path, "s3DeliveryConfiguration"))
-	}
-	if x.Tags != nil {
-		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
-	}
-	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
-		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
-// Validate checks DeliveryDestination against the model's constraints, reporting to v under path.
-func (x *DeliveryDestination) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DeliveryDestinationConfiguration != nil {
-		x.DeliveryDestinationConfiguration.Validate(v, v.Path(path, "deliveryDestinationConfiguration"))
-	}
-	if x.DeliveryDestinationType != nil {
-		v.Enum(v.Path(path, "deliveryDestinationType"), *x.DeliveryDestinationType, []string{"S3", "CWL", "FH", "XRAY"})
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
-	}
-	if x.OutputFormat != nil {
-		v.Enum(v.Path(path, "outputFormat"), *x.OutputFormat, []string{"json", "plain", "w3c", "raw", "parquet"})
-	}
-	if x.Tags != nil {
-		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
-	}
-	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
-		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 }
 
@@ -1197,72 +760,6 @@ func (x *DeliveryDestinationConfiguration) Validate(v *awsproto.Validator, path 
 	v.Required(v.Path(path, "destinationResourceArn"), x.DestinationResourceArn != nil)
 }
 
-// Validate checks DeliverySource against the model's constraints, reporting to v under path.
-func (x *DeliverySource) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for k, e := range x.DeliverySourceConfiguration {
-		p := v.Key(v.Path(path, "deliverySourceConfiguration"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, 255)
-		v.Length(p, e, len([]rune(e)), 1, 255)
-	}
-	if x.LogType != nil {
-		v.Length(v.Path(path, "logType"), *x.LogType, len([]rune(*x.LogType)), 1, 255)
-		v.Pattern(v.Path(path, "logType"), *x.LogType, pattern6)
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
-	}
-	if x.Service != nil {
-		v.Length(v.Path(path, "service"), *x.Service, len([]rune(*x.Service)), 1, 255)
-		v.Pattern(v.Path(path, "service"), *x.Service, pattern8)
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"ACTIVE", "INACTIVE"})
-	}
-	if x.StatusReason != nil {
-		v.Enum(v.Path(path, "statusReason"), *x.StatusReason, []string{"RESOURCE_DELETED"})
-	}
-	if x.Tags != nil {
-		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
-	}
-	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
-		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
-// Validate checks DeliverySourceConfigurationSchema against the model's constraints, reporting to v under path.
-func (x *DeliverySourceConfigurationSchema) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "defaultValue"), x.DefaultValue != nil)
-	if x.DefaultValue != nil {
-		v.Length(v.Path(path, "defaultValue"), *x.DefaultValue, len([]rune(*x.DefaultValue)), 1, 256)
-	}
-	v.Required(v.Path(path, "keyName"), x.KeyName != nil)
-	if x.KeyName != nil {
-		v.Length(v.Path(path, "keyName"), *x.KeyName, len([]rune(*x.KeyName)), 1, 256)
-	}
-	for i, e := range x.SupportedValues {
-		p := v.Index(v.Path(path, "supportedValues"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 256)
-	}
-	v.Required(v.Path(path, "valueType"), x.ValueType != nil)
-	if x.ValueType != nil {
-		v.Enum(v.Path(path, "valueType"), *x.ValueType, []string{"string", "boolean", "int", "double", "long"})
-	}
-}
-
 // Validate checks DescribeAccountPoliciesRequest against the model's constraints, reporting to v under path.
 func (x *DescribeAccountPoliciesRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1271,11 +768,10 @@ func (x *DescribeAccountPoliciesRequest) Validate(v *awsproto.Validator, path st
 	if x.AccountIdentifiers != nil {
 		v.Length(v.Path(path, "accountIdentifiers"), x.AccountIdentifiers, len(x.AccountIdentifiers), 0, 20)
 	}
-	for i, e := range x.AccountIdentifiers {
-		p := v.Index(v.Path(path, "accountIdentifiers"), i)
-		_ = p
+	for _, e := range x.AccountIdentifiers {
+		p := v.Path(path, "accountIdentifiers")
 		v.Length(p, e, len([]rune(e)), 12, 12)
-		v.Pattern(p, e, pattern1)
+		v.Pattern(p, e, pattern13)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1283,21 +779,6 @@ func (x *DescribeAccountPoliciesRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "policyType"), x.PolicyType != nil)
 	if x.PolicyType != nil {
 		v.Enum(v.Path(path, "policyType"), *x.PolicyType, []string{"DATA_PROTECTION_POLICY", "SUBSCRIPTION_FILTER_POLICY", "FIELD_INDEX_POLICY", "TRANSFORMER_POLICY", "METRIC_EXTRACTION_POLICY"})
-	}
-}
-
-// Validate checks DescribeAccountPoliciesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeAccountPoliciesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.AccountPolicies {
-		p := v.Index(v.Path(path, "accountPolicies"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
 	}
 }
 
@@ -1309,9 +790,8 @@ func (x *DescribeConfigurationTemplatesRequest) Validate(v *awsproto.Validator, 
 	if x.DeliveryDestinationTypes != nil {
 		v.Length(v.Path(path, "deliveryDestinationTypes"), x.DeliveryDestinationTypes, len(x.DeliveryDestinationTypes), 1, 4)
 	}
-	for i, e := range x.DeliveryDestinationTypes {
-		p := v.Index(v.Path(path, "deliveryDestinationTypes"), i)
-		_ = p
+	for _, e := range x.DeliveryDestinationTypes {
+		p := v.Path(path, "deliveryDestinationTypes")
 		v.Enum(p, e, []string{"S3", "CWL", "FH", "XRAY"})
 	}
 	if x.Limit != nil {
@@ -1320,11 +800,10 @@ func (x *DescribeConfigurationTemplatesRequest) Validate(v *awsproto.Validator, 
 	if x.LogTypes != nil {
 		v.Length(v.Path(path, "logTypes"), x.LogTypes, len(x.LogTypes), 1, 10)
 	}
-	for i, e := range x.LogTypes {
-		p := v.Index(v.Path(path, "logTypes"), i)
-		_ = p
+	for _, e := range x.LogTypes {
+		p := v.Path(path, "logTypes")
 		v.Length(p, e, len([]rune(e)), 1, 255)
-		v.Pattern(p, e, pattern6)
+		v.Pattern(p, e, pattern14)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1332,30 +811,14 @@ func (x *DescribeConfigurationTemplatesRequest) Validate(v *awsproto.Validator, 
 	if x.ResourceTypes != nil {
 		v.Length(v.Path(path, "resourceTypes"), x.ResourceTypes, len(x.ResourceTypes), 1, 10)
 	}
-	for i, e := range x.ResourceTypes {
-		p := v.Index(v.Path(path, "resourceTypes"), i)
-		_ = p
+	for _, e := range x.ResourceTypes {
+		p := v.Path(path, "resourceTypes")
 		v.Length(p, e, len([]rune(e)), 1, 255)
-		v.Pattern(p, e, pattern7)
+		v.Pattern(p, e, pattern15)
 	}
 	if x.Service != nil {
 		v.Length(v.Path(path, "service"), *x.Service, len([]rune(*x.Service)), 1, 255)
-		v.Pattern(v.Path(path, "service"), *x.Service, pattern8)
-	}
-}
-
-// Validate checks DescribeConfigurationTemplatesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeConfigurationTemplatesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.ConfigurationTemplates {
-		p := v.Index(v.Path(path, "configurationTemplates"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
+		v.Pattern(v.Path(path, "service"), *x.Service, pattern16)
 	}
 }
 
@@ -1366,21 +829,6 @@ func (x *DescribeDeliveriesRequest) Validate(v *awsproto.Validator, path string)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeDeliveriesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeDeliveriesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Deliveries {
-		p := v.Index(v.Path(path, "deliveries"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1400,21 +848,6 @@ func (x *DescribeDeliveryDestinationsRequest) Validate(v *awsproto.Validator, pa
 	}
 }
 
-// Validate checks DescribeDeliveryDestinationsResponse against the model's constraints, reporting to v under path.
-func (x *DescribeDeliveryDestinationsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.DeliveryDestinations {
-		p := v.Index(v.Path(path, "deliveryDestinations"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks DescribeDeliverySourcesRequest against the model's constraints, reporting to v under path.
 func (x *DescribeDeliverySourcesRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1428,21 +861,6 @@ func (x *DescribeDeliverySourcesRequest) Validate(v *awsproto.Validator, path st
 	}
 }
 
-// Validate checks DescribeDeliverySourcesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeDeliverySourcesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.DeliverySources {
-		p := v.Index(v.Path(path, "deliverySources"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks DescribeDestinationsRequest against the model's constraints, reporting to v under path.
 func (x *DescribeDestinationsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1450,25 +868,10 @@ func (x *DescribeDestinationsRequest) Validate(v *awsproto.Validator, path strin
 	}
 	if x.DestinationNamePrefix != nil {
 		v.Length(v.Path(path, "destinationNamePrefix"), *x.DestinationNamePrefix, len([]rune(*x.DestinationNamePrefix)), 1, 512)
-		v.Pattern(v.Path(path, "destinationNamePrefix"), *x.DestinationNamePrefix, pattern12)
+		v.Pattern(v.Path(path, "destinationNamePrefix"), *x.DestinationNamePrefix, pattern7)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeDestinationsResponse against the model's constraints, reporting to v under path.
-func (x *DescribeDestinationsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Destinations {
-		p := v.Index(v.Path(path, "destinations"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1494,21 +897,6 @@ func (x *DescribeExportTasksRequest) Validate(v *awsproto.Validator, path string
 	}
 }
 
-// Validate checks DescribeExportTasksResponse against the model's constraints, reporting to v under path.
-func (x *DescribeExportTasksResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.ExportTasks {
-		p := v.Index(v.Path(path, "exportTasks"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks DescribeFieldIndexesRequest against the model's constraints, reporting to v under path.
 func (x *DescribeFieldIndexesRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1518,26 +906,10 @@ func (x *DescribeFieldIndexesRequest) Validate(v *awsproto.Validator, path strin
 	if x.LogGroupIdentifiers != nil {
 		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 100)
 	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
+	for _, e := range x.LogGroupIdentifiers {
+		p := v.Path(path, "logGroupIdentifiers")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeFieldIndexesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeFieldIndexesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.FieldIndexes {
-		p := v.Index(v.Path(path, "fieldIndexes"), i)
-		_ = p
-		e.Validate(v, p)
+		v.Pattern(p, e, pattern9)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1549,37 +921,17 @@ func (x *DescribeImportTaskBatchesRequest) Validate(v *awsproto.Validator, path 
 	if x == nil {
 		return
 	}
-	for i, e := range x.BatchImportStatus {
-		p := v.Index(v.Path(path, "batchImportStatus"), i)
-		_ = p
+	for _, e := range x.BatchImportStatus {
+		p := v.Path(path, "batchImportStatus")
 		v.Enum(p, e, []string{"IN_PROGRESS", "CANCELLED", "COMPLETED", "FAILED"})
 	}
 	v.Required(v.Path(path, "importId"), x.ImportId != nil)
 	if x.ImportId != nil {
 		v.Length(v.Path(path, "importId"), *x.ImportId, len([]rune(*x.ImportId)), 1, 256)
-		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern5)
+		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern3)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeImportTaskBatchesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeImportTaskBatchesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.ImportBatches {
-		p := v.Index(v.Path(path, "importBatches"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.ImportId != nil {
-		v.Length(v.Path(path, "importId"), *x.ImportId, len([]rune(*x.ImportId)), 1, 256)
-		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern5)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1593,28 +945,13 @@ func (x *DescribeImportTasksRequest) Validate(v *awsproto.Validator, path string
 	}
 	if x.ImportId != nil {
 		v.Length(v.Path(path, "importId"), *x.ImportId, len([]rune(*x.ImportId)), 1, 256)
-		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern5)
+		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern3)
 	}
 	if x.ImportStatus != nil {
 		v.Enum(v.Path(path, "importStatus"), *x.ImportStatus, []string{"IN_PROGRESS", "CANCELLED", "COMPLETED", "FAILED"})
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeImportTasksResponse against the model's constraints, reporting to v under path.
-func (x *DescribeImportTasksResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Imports {
-		p := v.Index(v.Path(path, "imports"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1630,26 +967,10 @@ func (x *DescribeIndexPoliciesRequest) Validate(v *awsproto.Validator, path stri
 	if x.LogGroupIdentifiers != nil {
 		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 1)
 	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
+	for _, e := range x.LogGroupIdentifiers {
+		p := v.Path(path, "logGroupIdentifiers")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeIndexPoliciesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeIndexPoliciesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.IndexPolicies {
-		p := v.Index(v.Path(path, "indexPolicies"), i)
-		_ = p
-		e.Validate(v, p)
+		v.Pattern(p, e, pattern9)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1664,11 +985,10 @@ func (x *DescribeLogGroupsRequest) Validate(v *awsproto.Validator, path string) 
 	if x.AccountIdentifiers != nil {
 		v.Length(v.Path(path, "accountIdentifiers"), x.AccountIdentifiers, len(x.AccountIdentifiers), 0, 20)
 	}
-	for i, e := range x.AccountIdentifiers {
-		p := v.Index(v.Path(path, "accountIdentifiers"), i)
-		_ = p
+	for _, e := range x.AccountIdentifiers {
+		p := v.Path(path, "accountIdentifiers")
 		v.Length(p, e, len([]rune(e)), 12, 12)
-		v.Pattern(p, e, pattern1)
+		v.Pattern(p, e, pattern13)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
@@ -1679,11 +999,10 @@ func (x *DescribeLogGroupsRequest) Validate(v *awsproto.Validator, path string) 
 	if x.LogGroupIdentifiers != nil {
 		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 50)
 	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
+	for _, e := range x.LogGroupIdentifiers {
+		p := v.Path(path, "logGroupIdentifiers")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
+		v.Pattern(p, e, pattern9)
 	}
 	if x.LogGroupNamePattern != nil {
 		v.Length(v.Path(path, "logGroupNamePattern"), *x.LogGroupNamePattern, len([]rune(*x.LogGroupNamePattern)), 0, 512)
@@ -1691,22 +1010,7 @@ func (x *DescribeLogGroupsRequest) Validate(v *awsproto.Validator, path string) 
 	}
 	if x.LogGroupNamePrefix != nil {
 		v.Length(v.Path(path, "logGroupNamePrefix"), *x.LogGroupNamePrefix, len([]rune(*x.LogGroupNamePrefix)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupNamePrefix"), *x.LogGroupNamePrefix, pattern3)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeLogGroupsResponse against the model's constraints, reporting to v under path.
-func (x *DescribeLogGroupsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LogGroups {
-		p := v.Index(v.Path(path, "logGroups"), i)
-		_ = p
-		e.Validate(v, p)
+		v.Pattern(v.Path(path, "logGroupNamePrefix"), *x.LogGroupNamePrefix, pattern1)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1723,36 +1027,21 @@ func (x *DescribeLogStreamsRequest) Validate(v *awsproto.Validator, path string)
 	}
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.LogStreamNamePrefix != nil {
 		v.Length(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, len([]rune(*x.LogStreamNamePrefix)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, pattern12)
+		v.Pattern(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, pattern7)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
 	}
 	if x.OrderBy != nil {
 		v.Enum(v.Path(path, "orderBy"), *x.OrderBy, []string{"LogStreamName", "LastEventTime"})
-	}
-}
-
-// Validate checks DescribeLogStreamsResponse against the model's constraints, reporting to v under path.
-func (x *DescribeLogStreamsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LogStreams {
-		p := v.Index(v.Path(path, "logStreams"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
 	}
 }
 
@@ -1763,25 +1052,10 @@ func (x *DescribeLookupTablesRequest) Validate(v *awsproto.Validator, path strin
 	}
 	if x.LookupTableNamePrefix != nil {
 		v.Length(v.Path(path, "lookupTableNamePrefix"), *x.LookupTableNamePrefix, len([]rune(*x.LookupTableNamePrefix)), 1, 256)
-		v.Pattern(v.Path(path, "lookupTableNamePrefix"), *x.LookupTableNamePrefix, pattern14)
+		v.Pattern(v.Path(path, "lookupTableNamePrefix"), *x.LookupTableNamePrefix, pattern10)
 	}
 	if x.MaxResults != nil {
 		v.Range(v.Path(path, "maxResults"), float64(*x.MaxResults), awsproto.NoBound, 100)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeLookupTablesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeLookupTablesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LookupTables {
-		p := v.Index(v.Path(path, "lookupTables"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -1795,14 +1069,14 @@ func (x *DescribeMetricFiltersRequest) Validate(v *awsproto.Validator, path stri
 	}
 	if x.FilterNamePrefix != nil {
 		v.Length(v.Path(path, "filterNamePrefix"), *x.FilterNamePrefix, len([]rune(*x.FilterNamePrefix)), 1, 512)
-		v.Pattern(v.Path(path, "filterNamePrefix"), *x.FilterNamePrefix, pattern12)
+		v.Pattern(v.Path(path, "filterNamePrefix"), *x.FilterNamePrefix, pattern7)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.MetricName != nil {
 		v.Length(v.Path(path, "metricName"), *x.MetricName, len([]rune(*x.MetricName)), awsproto.NoBound, 255)
@@ -1817,21 +1091,6 @@ func (x *DescribeMetricFiltersRequest) Validate(v *awsproto.Validator, path stri
 	}
 }
 
-// Validate checks DescribeMetricFiltersResponse against the model's constraints, reporting to v under path.
-func (x *DescribeMetricFiltersResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.MetricFilters {
-		p := v.Index(v.Path(path, "metricFilters"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks DescribeQueriesRequest against the model's constraints, reporting to v under path.
 func (x *DescribeQueriesRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1839,7 +1098,7 @@ func (x *DescribeQueriesRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.MaxResults != nil {
 		v.Range(v.Path(path, "maxResults"), float64(*x.MaxResults), 1, 1000)
@@ -1852,21 +1111,6 @@ func (x *DescribeQueriesRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.Status != nil {
 		v.Enum(v.Path(path, "status"), *x.Status, []string{"Scheduled", "Running", "Complete", "Failed", "Cancelled", "Timeout", "Unknown"})
-	}
-}
-
-// Validate checks DescribeQueriesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeQueriesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.Queries {
-		p := v.Index(v.Path(path, "queries"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -1889,21 +1133,6 @@ func (x *DescribeQueryDefinitionsRequest) Validate(v *awsproto.Validator, path s
 	}
 }
 
-// Validate checks DescribeQueryDefinitionsResponse against the model's constraints, reporting to v under path.
-func (x *DescribeQueryDefinitionsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.QueryDefinitions {
-		p := v.Index(v.Path(path, "queryDefinitions"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks DescribeResourcePoliciesRequest against the model's constraints, reporting to v under path.
 func (x *DescribeResourcePoliciesRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1920,21 +1149,6 @@ func (x *DescribeResourcePoliciesRequest) Validate(v *awsproto.Validator, path s
 	}
 }
 
-// Validate checks DescribeResourcePoliciesResponse against the model's constraints, reporting to v under path.
-func (x *DescribeResourcePoliciesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.ResourcePolicies {
-		p := v.Index(v.Path(path, "resourcePolicies"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks DescribeSubscriptionFiltersRequest against the model's constraints, reporting to v under path.
 func (x *DescribeSubscriptionFiltersRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -1942,7 +1156,7 @@ func (x *DescribeSubscriptionFiltersRequest) Validate(v *awsproto.Validator, pat
 	}
 	if x.FilterNamePrefix != nil {
 		v.Length(v.Path(path, "filterNamePrefix"), *x.FilterNamePrefix, len([]rune(*x.FilterNamePrefix)), 1, 512)
-		v.Pattern(v.Path(path, "filterNamePrefix"), *x.FilterNamePrefix, pattern12)
+		v.Pattern(v.Path(path, "filterNamePrefix"), *x.FilterNamePrefix, pattern7)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
@@ -1950,48 +1164,10 @@ func (x *DescribeSubscriptionFiltersRequest) Validate(v *awsproto.Validator, pat
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks DescribeSubscriptionFiltersResponse against the model's constraints, reporting to v under path.
-func (x *DescribeSubscriptionFiltersResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.SubscriptionFilters {
-		p := v.Index(v.Path(path, "subscriptionFilters"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
-// Validate checks Destination against the model's constraints, reporting to v under path.
-func (x *Destination) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AccessPolicy != nil {
-		v.Length(v.Path(path, "accessPolicy"), *x.AccessPolicy, len([]rune(*x.AccessPolicy)), 1, awsproto.NoBound)
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.DestinationName != nil {
-		v.Length(v.Path(path, "destinationName"), *x.DestinationName, len([]rune(*x.DestinationName)), 1, 512)
-		v.Pattern(v.Path(path, "destinationName"), *x.DestinationName, pattern12)
-	}
-	if x.RoleArn != nil {
-		v.Length(v.Path(path, "roleArn"), *x.RoleArn, len([]rune(*x.RoleArn)), 1, awsproto.NoBound)
-	}
-	if x.TargetArn != nil {
-		v.Length(v.Path(path, "targetArn"), *x.TargetArn, len([]rune(*x.TargetArn)), 1, awsproto.NoBound)
 	}
 }
 
@@ -2013,11 +1189,11 @@ func (x *DisassociateKmsKeyRequest) Validate(v *awsproto.Validator, path string)
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.ResourceIdentifier != nil {
 		v.Length(v.Path(path, "resourceIdentifier"), *x.ResourceIdentifier, len([]rune(*x.ResourceIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "resourceIdentifier"), *x.ResourceIdentifier, pattern4)
+		v.Pattern(v.Path(path, "resourceIdentifier"), *x.ResourceIdentifier, pattern2)
 	}
 }
 
@@ -2032,16 +1208,6 @@ func (x *DisassociateSourceFromS3TableIntegrationRequest) Validate(v *awsproto.V
 	}
 }
 
-// Validate checks DisassociateSourceFromS3TableIntegrationResponse against the model's constraints, reporting to v under path.
-func (x *DisassociateSourceFromS3TableIntegrationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Identifier != nil {
-		v.Length(v.Path(path, "identifier"), *x.Identifier, len([]rune(*x.Identifier)), 1, 2048)
-	}
-}
-
 // Validate checks Entity against the model's constraints, reporting to v under path.
 func (x *Entity) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2051,7 +1217,7 @@ func (x *Entity) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "attributes"), x.Attributes, len(x.Attributes), 0, 10)
 	}
 	for k, e := range x.Attributes {
-		p := v.Key(v.Path(path, "attributes"), k)
+		p := v.Path(path, "attributes")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 256)
 		v.Length(p, e, len([]rune(e)), 1, 512)
@@ -2060,92 +1226,10 @@ func (x *Entity) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "keyAttributes"), x.KeyAttributes, len(x.KeyAttributes), 2, 4)
 	}
 	for k, e := range x.KeyAttributes {
-		p := v.Key(v.Path(path, "keyAttributes"), k)
+		p := v.Path(path, "keyAttributes")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 32)
 		v.Length(p, e, len([]rune(e)), 1, 512)
-	}
-}
-
-// Validate checks ExportTask against the model's constraints, reporting to v under path.
-func (x *ExportTask) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Destination != nil {
-		v.Length(v.Path(path, "destination"), *x.Destination, len([]rune(*x.Destination)), 1, 512)
-	}
-	if x.ExecutionInfo != nil {
-		x.ExecutionInfo.Validate(v, v.Path(path, "executionInfo"))
-	}
-	if x.From != nil {
-		v.Range(v.Path(path, "from"), float64(*x.From), 0, awsproto.NoBound)
-	}
-	if x.LogGroupName != nil {
-		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-	if x.TaskId != nil {
-		v.Length(v.Path(path, "taskId"), *x.TaskId, len([]rune(*x.TaskId)), 1, 512)
-	}
-	if x.TaskName != nil {
-		v.Length(v.Path(path, "taskName"), *x.TaskName, len([]rune(*x.TaskName)), 1, 512)
-	}
-	if x.To != nil {
-		v.Range(v.Path(path, "to"), float64(*x.To), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks ExportTaskExecutionInfo against the model's constraints, reporting to v under path.
-func (x *ExportTaskExecutionInfo) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CompletionTime != nil {
-		v.Range(v.Path(path, "completionTime"), float64(*x.CompletionTime), 0, awsproto.NoBound)
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks ExportTaskStatus against the model's constraints, reporting to v under path.
-func (x *ExportTaskStatus) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Code != nil {
-		v.Enum(v.Path(path, "code"), *x.Code, []string{"CANCELLED", "COMPLETED", "FAILED", "PENDING", "PENDING_CANCEL", "RUNNING"})
-	}
-}
-
-// Validate checks FieldIndex against the model's constraints, reporting to v under path.
-func (x *FieldIndex) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.FieldIndexName != nil {
-		v.Length(v.Path(path, "fieldIndexName"), *x.FieldIndexName, len([]rune(*x.FieldIndexName)), 1, 512)
-		v.Pattern(v.Path(path, "fieldIndexName"), *x.FieldIndexName, pattern3)
-	}
-	if x.FirstEventTime != nil {
-		v.Range(v.Path(path, "firstEventTime"), float64(*x.FirstEventTime), 0, awsproto.NoBound)
-	}
-	if x.LastEventTime != nil {
-		v.Range(v.Path(path, "lastEventTime"), float64(*x.LastEventTime), 0, awsproto.NoBound)
-	}
-	if x.LastScanTime != nil {
-		v.Range(v.Path(path, "lastScanTime"), float64(*x.LastScanTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupIdentifier != nil {
-		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
-	if x.Type != nil {
-		v.Enum(v.Path(path, "type"), *x.Type, []string{"FACET", "FIELD_INDEX"})
 	}
 }
 
@@ -2165,70 +1249,29 @@ func (x *FilterLogEventsRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.LogStreamNamePrefix != nil {
 		v.Length(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, len([]rune(*x.LogStreamNamePrefix)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, pattern12)
+		v.Pattern(v.Path(path, "logStreamNamePrefix"), *x.LogStreamNamePrefix, pattern7)
 	}
 	if x.LogStreamNames != nil {
 		v.Length(v.Path(path, "logStreamNames"), x.LogStreamNames, len(x.LogStreamNames), 1, 100)
 	}
-	for i, e := range x.LogStreamNames {
-		p := v.Index(v.Path(path, "logStreamNames"), i)
-		_ = p
+	for _, e := range x.LogStreamNames {
+		p := v.Path(path, "logStreamNames")
 		v.Length(p, e, len([]rune(e)), 1, 512)
-		v.Pattern(p, e, pattern12)
+		v.Pattern(p, e, pattern7)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
 	}
 	if x.StartTime != nil {
 		v.Range(v.Path(path, "startTime"), float64(*x.StartTime), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks FilterLogEventsResponse against the model's constraints, reporting to v under path.
-func (x *FilterLogEventsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Events {
-		p := v.Index(v.Path(path, "events"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.SearchedLogStreams {
-		p := v.Index(v.Path(path, "searchedLogStreams"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
-// Validate checks FilteredLogEvent against the model's constraints, reporting to v under path.
-func (x *FilteredLogEvent) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.IngestionTime != nil {
-		v.Range(v.Path(path, "ingestionTime"), float64(*x.IngestionTime), 0, awsproto.NoBound)
-	}
-	if x.LogStreamName != nil {
-		v.Length(v.Path(path, "logStreamName"), *x.LogStreamName, len([]rune(*x.LogStreamName)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern12)
-	}
-	if x.Message != nil {
-		v.Length(v.Path(path, "message"), *x.Message, len([]rune(*x.Message)), 1, awsproto.NoBound)
-	}
-	if x.Timestamp != nil {
-		v.Range(v.Path(path, "timestamp"), float64(*x.Timestamp), 0, awsproto.NoBound)
 	}
 }
 
@@ -2240,21 +1283,7 @@ func (x *GetDataProtectionPolicyRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
-}
-
-// Validate checks GetDataProtectionPolicyResponse against the model's constraints, reporting to v under path.
-func (x *GetDataProtectionPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupIdentifier != nil {
-		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 }
 
@@ -2266,17 +1295,7 @@ func (x *GetDeliveryDestinationPolicyRequest) Validate(v *awsproto.Validator, pa
 	v.Required(v.Path(path, "deliveryDestinationName"), x.DeliveryDestinationName != nil)
 	if x.DeliveryDestinationName != nil {
 		v.Length(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, len([]rune(*x.DeliveryDestinationName)), 1, 60)
-		v.Pattern(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, pattern9)
-	}
-}
-
-// Validate checks GetDeliveryDestinationPolicyResponse against the model's constraints, reporting to v under path.
-func (x *GetDeliveryDestinationPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Policy != nil {
-		x.Policy.Validate(v, v.Path(path, "policy"))
+		v.Pattern(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, pattern4)
 	}
 }
 
@@ -2288,17 +1307,7 @@ func (x *GetDeliveryDestinationRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
-	}
-}
-
-// Validate checks GetDeliveryDestinationResponse against the model's constraints, reporting to v under path.
-func (x *GetDeliveryDestinationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DeliveryDestination != nil {
-		x.DeliveryDestination.Validate(v, v.Path(path, "deliveryDestination"))
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern4)
 	}
 }
 
@@ -2310,17 +1319,7 @@ func (x *GetDeliveryRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "id"), x.Id != nil)
 	if x.Id != nil {
 		v.Length(v.Path(path, "id"), *x.Id, len([]rune(*x.Id)), 1, 64)
-		v.Pattern(v.Path(path, "id"), *x.Id, pattern16)
-	}
-}
-
-// Validate checks GetDeliveryResponse against the model's constraints, reporting to v under path.
-func (x *GetDeliveryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Delivery != nil {
-		x.Delivery.Validate(v, v.Path(path, "delivery"))
+		v.Pattern(v.Path(path, "id"), *x.Id, pattern12)
 	}
 }
 
@@ -2332,17 +1331,7 @@ func (x *GetDeliverySourceRequest) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
-	}
-}
-
-// Validate checks GetDeliverySourceResponse against the model's constraints, reporting to v under path.
-func (x *GetDeliverySourceResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DeliverySource != nil {
-		x.DeliverySource.Validate(v, v.Path(path, "deliverySource"))
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern4)
 	}
 }
 
@@ -2354,27 +1343,7 @@ func (x *GetIntegrationRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "integrationName"), x.IntegrationName != nil)
 	if x.IntegrationName != nil {
 		v.Length(v.Path(path, "integrationName"), *x.IntegrationName, len([]rune(*x.IntegrationName)), 1, 50)
-		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern3)
-	}
-}
-
-// Validate checks GetIntegrationResponse against the model's constraints, reporting to v under path.
-func (x *GetIntegrationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.IntegrationDetails != nil {
-		x.IntegrationDetails.Validate(v, v.Path(path, "integrationDetails"))
-	}
-	if x.IntegrationName != nil {
-		v.Length(v.Path(path, "integrationName"), *x.IntegrationName, len([]rune(*x.IntegrationName)), 1, 50)
-		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern3)
-	}
-	if x.IntegrationStatus != nil {
-		v.Enum(v.Path(path, "integrationStatus"), *x.IntegrationStatus, []string{"PROVISIONING", "ACTIVE", "FAILED"})
-	}
-	if x.IntegrationType != nil {
-		v.Enum(v.Path(path, "integrationType"), *x.IntegrationType, []string{"OPENSEARCH"})
+		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern1)
 	}
 }
 
@@ -2386,44 +1355,7 @@ func (x *GetLogAnomalyDetectorRequest) Validate(v *awsproto.Validator, path stri
 	v.Required(v.Path(path, "anomalyDetectorArn"), x.AnomalyDetectorArn != nil)
 	if x.AnomalyDetectorArn != nil {
 		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
-	}
-}
-
-// Validate checks GetLogAnomalyDetectorResponse against the model's constraints, reporting to v under path.
-func (x *GetLogAnomalyDetectorResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AnomalyDetectorStatus != nil {
-		v.Enum(v.Path(path, "anomalyDetectorStatus"), *x.AnomalyDetectorStatus, []string{"INITIALIZING", "TRAINING", "ANALYZING", "FAILED", "DELETED", "PAUSED"})
-	}
-	if x.AnomalyVisibilityTime != nil {
-		v.Range(v.Path(path, "anomalyVisibilityTime"), float64(*x.AnomalyVisibilityTime), 7, 90)
-	}
-	if x.CreationTimeStamp != nil {
-		v.Range(v.Path(path, "creationTimeStamp"), float64(*x.CreationTimeStamp), 0, awsproto.NoBound)
-	}
-	if x.DetectorName != nil {
-		v.Length(v.Path(path, "detectorName"), *x.DetectorName, len([]rune(*x.DetectorName)), 1, awsproto.NoBound)
-	}
-	if x.EvaluationFrequency != nil {
-		v.Enum(v.Path(path, "evaluationFrequency"), *x.EvaluationFrequency, []string{"ONE_MIN", "FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"})
-	}
-	if x.FilterPattern != nil {
-		v.Length(v.Path(path, "filterPattern"), *x.FilterPattern, len([]rune(*x.FilterPattern)), 0, 1024)
-	}
-	if x.KmsKeyId != nil {
-		v.Length(v.Path(path, "kmsKeyId"), *x.KmsKeyId, len([]rune(*x.KmsKeyId)), awsproto.NoBound, 256)
-	}
-	if x.LastModifiedTimeStamp != nil {
-		v.Range(v.Path(path, "lastModifiedTimeStamp"), float64(*x.LastModifiedTimeStamp), 0, awsproto.NoBound)
-	}
-	for i, e := range x.LogGroupArnList {
-		p := v.Index(v.Path(path, "logGroupArnList"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
+		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern9)
 	}
 }
 
@@ -2440,40 +1372,22 @@ func (x *GetLogEventsRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "logStreamName"), x.LogStreamName != nil)
 	if x.LogStreamName != nil {
 		v.Length(v.Path(path, "logStreamName"), *x.LogStreamName, len([]rune(*x.LogStreamName)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern12)
+		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern7)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
 	}
 	if x.StartTime != nil {
 		v.Range(v.Path(path, "startTime"), float64(*x.StartTime), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks GetLogEventsResponse against the model's constraints, reporting to v under path.
-func (x *GetLogEventsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Events {
-		p := v.Index(v.Path(path, "events"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextBackwardToken != nil {
-		v.Length(v.Path(path, "nextBackwardToken"), *x.NextBackwardToken, len([]rune(*x.NextBackwardToken)), 1, awsproto.NoBound)
-	}
-	if x.NextForwardToken != nil {
-		v.Length(v.Path(path, "nextForwardToken"), *x.NextForwardToken, len([]rune(*x.NextForwardToken)), 1, awsproto.NoBound)
 	}
 }
 
@@ -2486,18 +1400,6 @@ func (x *GetLogFieldsRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "dataSourceType"), x.DataSourceType != nil)
 }
 
-// Validate checks GetLogFieldsResponse against the model's constraints, reporting to v under path.
-func (x *GetLogFieldsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LogFields {
-		p := v.Index(v.Path(path, "logFields"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks GetLogGroupFieldsRequest against the model's constraints, reporting to v under path.
 func (x *GetLogGroupFieldsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2505,26 +1407,14 @@ func (x *GetLogGroupFieldsRequest) Validate(v *awsproto.Validator, path string) 
 	}
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.Time != nil {
 		v.Range(v.Path(path, "time"), float64(*x.Time), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks GetLogGroupFieldsResponse against the model's constraints, reporting to v under path.
-func (x *GetLogGroupFieldsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LogGroupFields {
-		p := v.Index(v.Path(path, "logGroupFields"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -2539,13 +1429,6 @@ func (x *GetLogObjectRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks GetLogObjectResponse against the model's constraints, reporting to v under path.
-func (x *GetLogObjectResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
 // Validate checks GetLogRecordRequest against the model's constraints, reporting to v under path.
 func (x *GetLogRecordRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2554,45 +1437,12 @@ func (x *GetLogRecordRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logRecordPointer"), x.LogRecordPointer != nil)
 }
 
-// Validate checks GetLogRecordResponse against the model's constraints, reporting to v under path.
-func (x *GetLogRecordResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
 // Validate checks GetLookupTableRequest against the model's constraints, reporting to v under path.
 func (x *GetLookupTableRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
 		return
 	}
 	v.Required(v.Path(path, "lookupTableArn"), x.LookupTableArn != nil)
-}
-
-// Validate checks GetLookupTableResponse against the model's constraints, reporting to v under path.
-func (x *GetLookupTableResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 1024)
-	}
-	if x.KmsKeyId != nil {
-		v.Length(v.Path(path, "kmsKeyId"), *x.KmsKeyId, len([]rune(*x.KmsKeyId)), awsproto.NoBound, 256)
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.LookupTableName != nil {
-		v.Length(v.Path(path, "lookupTableName"), *x.LookupTableName, len([]rune(*x.LookupTableName)), 1, 256)
-		v.Pattern(v.Path(path, "lookupTableName"), *x.LookupTableName, pattern14)
-	}
-	if x.SizeBytes != nil {
-		v.Range(v.Path(path, "sizeBytes"), float64(*x.SizeBytes), 0, awsproto.NoBound)
-	}
-	if x.TableBody != nil {
-		v.Length(v.Path(path, "tableBody"), *x.TableBody, len([]rune(*x.TableBody)), 1, 10485760)
-	}
 }
 
 // Validate checks GetQueryResultsRequest against the model's constraints, reporting to v under path.
@@ -2612,37 +1462,6 @@ func (x *GetQueryResultsRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks GetQueryResultsResponse against the model's constraints, reporting to v under path.
-func (x *GetQueryResultsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.EncryptionKey != nil {
-		v.Length(v.Path(path, "encryptionKey"), *x.EncryptionKey, len([]rune(*x.EncryptionKey)), awsproto.NoBound, 256)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), awsproto.NoBound, 1024)
-	}
-	if x.QueryLanguage != nil {
-		v.Enum(v.Path(path, "queryLanguage"), *x.QueryLanguage, []string{"CWLI", "SQL", "PPL"})
-	}
-	for i, e := range x.Results {
-		p := v.Index(v.Path(path, "results"), i)
-		_ = p
-		for i, e := range e {
-			p := v.Index(p, i)
-			_ = p
-			e.Validate(v, p)
-		}
-	}
-	if x.Statistics != nil {
-		x.Statistics.Validate(v, v.Path(path, "statistics"))
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"Scheduled", "Running", "Complete", "Failed", "Cancelled", "Timeout", "Unknown"})
-	}
-}
-
 // Validate checks GetScheduledQueryHistoryRequest against the model's constraints, reporting to v under path.
 func (x *GetScheduledQueryHistoryRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2652,14 +1471,13 @@ func (x *GetScheduledQueryHistoryRequest) Validate(v *awsproto.Validator, path s
 	if x.EndTime != nil {
 		v.Range(v.Path(path, "endTime"), float64(*x.EndTime), 0, awsproto.NoBound)
 	}
-	for i, e := range x.ExecutionStatuses {
-		p := v.Index(v.Path(path, "executionStatuses"), i)
-		_ = p
+	for _, e := range x.ExecutionStatuses {
+		p := v.Path(path, "executionStatuses")
 		v.Enum(p, e, []string{"Running", "InvalidQuery", "Complete", "Failed", "Timeout"})
 	}
 	v.Required(v.Path(path, "identifier"), x.Identifier != nil)
 	if x.Identifier != nil {
-		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern2)
+		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern9)
 	}
 	if x.MaxResults != nil {
 		v.Range(v.Path(path, "maxResults"), float64(*x.MaxResults), 1, 1000)
@@ -2673,25 +1491,6 @@ func (x *GetScheduledQueryHistoryRequest) Validate(v *awsproto.Validator, path s
 	}
 }
 
-// Validate checks GetScheduledQueryHistoryResponse against the model's constraints, reporting to v under path.
-func (x *GetScheduledQueryHistoryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 255)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.TriggerHistory {
-		p := v.Index(v.Path(path, "triggerHistory"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks GetScheduledQueryRequest against the model's constraints, reporting to v under path.
 func (x *GetScheduledQueryRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2699,69 +1498,7 @@ func (x *GetScheduledQueryRequest) Validate(v *awsproto.Validator, path string) 
 	}
 	v.Required(v.Path(path, "identifier"), x.Identifier != nil)
 	if x.Identifier != nil {
-		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern2)
-	}
-}
-
-// Validate checks GetScheduledQueryResponse against the model's constraints, reporting to v under path.
-func (x *GetScheduledQueryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), awsproto.NoBound, 1024)
-	}
-	if x.DestinationConfiguration != nil {
-		x.DestinationConfiguration.Validate(v, v.Path(path, "destinationConfiguration"))
-	}
-	if x.ExecutionRoleArn != nil {
-		v.Length(v.Path(path, "executionRoleArn"), *x.ExecutionRoleArn, len([]rune(*x.ExecutionRoleArn)), 1, awsproto.NoBound)
-	}
-	if x.LastExecutionStatus != nil {
-		v.Enum(v.Path(path, "lastExecutionStatus"), *x.LastExecutionStatus, []string{"Running", "InvalidQuery", "Complete", "Failed", "Timeout"})
-	}
-	if x.LastTriggeredTime != nil {
-		v.Range(v.Path(path, "lastTriggeredTime"), float64(*x.LastTriggeredTime), 0, awsproto.NoBound)
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupIdentifiers != nil {
-		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 50)
-	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 255)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
-	}
-	if x.QueryLanguage != nil {
-		v.Enum(v.Path(path, "queryLanguage"), *x.QueryLanguage, []string{"CWLI", "SQL", "PPL"})
-	}
-	if x.QueryString != nil {
-		v.Length(v.Path(path, "queryString"), *x.QueryString, len([]rune(*x.QueryString)), 0, 10000)
-	}
-	if x.ScheduleEndTime != nil {
-		v.Range(v.Path(path, "scheduleEndTime"), float64(*x.ScheduleEndTime), 0, awsproto.NoBound)
-	}
-	if x.ScheduleExpression != nil {
-		v.Length(v.Path(path, "scheduleExpression"), *x.ScheduleExpression, len([]rune(*x.ScheduleExpression)), awsproto.NoBound, 256)
-	}
-	if x.ScheduleStartTime != nil {
-		v.Range(v.Path(path, "scheduleStartTime"), float64(*x.ScheduleStartTime), 0, awsproto.NoBound)
-	}
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"ENABLED", "DISABLED"})
-	}
-	if x.Timezone != nil {
-		v.Length(v.Path(path, "timezone"), *x.Timezone, len([]rune(*x.Timezone)), 1, awsproto.NoBound)
+		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern9)
 	}
 }
 
@@ -2773,32 +1510,7 @@ func (x *GetTransformerRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
-}
-
-// Validate checks GetTransformerResponse against the model's constraints, reporting to v under path.
-func (x *GetTransformerResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.LastModifiedTime != nil {
-		v.Range(v.Path(path, "lastModifiedTime"), float64(*x.LastModifiedTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupIdentifier != nil {
-		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
-	if x.TransformerConfig != nil {
-		v.Length(v.Path(path, "transformerConfig"), x.TransformerConfig, len(x.TransformerConfig), 1, 20)
-	}
-	for i, e := range x.TransformerConfig {
-		p := v.Index(v.Path(path, "transformerConfig"), i)
-		_ = p
-		e.Validate(v, p)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 }
 
@@ -2816,54 +1528,6 @@ func (x *Grok) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks GroupingIdentifier against the model's constraints, reporting to v under path.
-func (x *GroupingIdentifier) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks Import against the model's constraints, reporting to v under path.
-func (x *Import) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.ImportFilter != nil {
-		x.ImportFilter.Validate(v, v.Path(path, "importFilter"))
-	}
-	if x.ImportId != nil {
-		v.Length(v.Path(path, "importId"), *x.ImportId, len([]rune(*x.ImportId)), 1, 256)
-		v.Pattern(v.Path(path, "importId"), *x.ImportId, pattern5)
-	}
-	if x.ImportStatistics != nil {
-		x.ImportStatistics.Validate(v, v.Path(path, "importStatistics"))
-	}
-	if x.ImportStatus != nil {
-		v.Enum(v.Path(path, "importStatus"), *x.ImportStatus, []string{"IN_PROGRESS", "CANCELLED", "COMPLETED", "FAILED"})
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks ImportBatch against the model's constraints, reporting to v under path.
-func (x *ImportBatch) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "batchId"), x.BatchId != nil)
-	if x.BatchId != nil {
-		v.Length(v.Path(path, "batchId"), *x.BatchId, len([]rune(*x.BatchId)), 1, 256)
-	}
-	v.Required(v.Path(path, "status"), x.Status != nil)
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"IN_PROGRESS", "CANCELLED", "COMPLETED", "FAILED"})
-	}
-}
-
 // Validate checks ImportFilter against the model's constraints, reporting to v under path.
 func (x *ImportFilter) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2874,36 +1538,6 @@ func (x *ImportFilter) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.StartEventTime != nil {
 		v.Range(v.Path(path, "startEventTime"), float64(*x.StartEventTime), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks ImportStatistics against the model's constraints, reporting to v under path.
-func (x *ImportStatistics) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.BytesImported != nil {
-		v.Range(v.Path(path, "bytesImported"), float64(*x.BytesImported), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks IndexPolicy against the model's constraints, reporting to v under path.
-func (x *IndexPolicy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LastUpdateTime != nil {
-		v.Range(v.Path(path, "lastUpdateTime"), float64(*x.LastUpdateTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupIdentifier != nil {
-		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
-	if x.PolicyDocument != nil {
-		v.Length(v.Path(path, "policyDocument"), *x.PolicyDocument, len([]rune(*x.PolicyDocument)), 1, 51200)
-	}
-	if x.Source != nil {
-		v.Enum(v.Path(path, "source"), *x.Source, []string{"ACCOUNT", "LOG_GROUP"})
 	}
 }
 
@@ -2922,33 +1556,6 @@ func (x *InputLogEvent) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks IntegrationDetails against the model's constraints, reporting to v under path.
-func (x *IntegrationDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.OpenSearchIntegrationDetails != nil {
-		x.OpenSearchIntegrationDetails.Validate(v, v.Path(path, "openSearchIntegrationDetails"))
-	}
-}
-
-// Validate checks IntegrationSummary against the model's constraints, reporting to v under path.
-func (x *IntegrationSummary) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.IntegrationName != nil {
-		v.Length(v.Path(path, "integrationName"), *x.IntegrationName, len([]rune(*x.IntegrationName)), 1, 50)
-		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern3)
-	}
-	if x.IntegrationStatus != nil {
-		v.Enum(v.Path(path, "integrationStatus"), *x.IntegrationStatus, []string{"PROVISIONING", "ACTIVE", "FAILED"})
-	}
-	if x.IntegrationType != nil {
-		v.Enum(v.Path(path, "integrationType"), *x.IntegrationType, []string{"OPENSEARCH"})
-	}
-}
-
 // Validate checks ListAggregateLogGroupSummariesRequest against the model's constraints, reporting to v under path.
 func (x *ListAggregateLogGroupSummariesRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -2957,18 +1564,16 @@ func (x *ListAggregateLogGroupSummariesRequest) Validate(v *awsproto.Validator, 
 	if x.AccountIdentifiers != nil {
 		v.Length(v.Path(path, "accountIdentifiers"), x.AccountIdentifiers, len(x.AccountIdentifiers), 0, 20)
 	}
-	for i, e := range x.AccountIdentifiers {
-		p := v.Index(v.Path(path, "accountIdentifiers"), i)
-		_ = p
+	for _, e := range x.AccountIdentifiers {
+		p := v.Path(path, "accountIdentifiers")
 		v.Length(p, e, len([]rune(e)), 12, 12)
-		v.Pattern(p, e, pattern1)
+		v.Pattern(p, e, pattern13)
 	}
 	if x.DataSources != nil {
 		v.Length(v.Path(path, "dataSources"), x.DataSources, len(x.DataSources), 1, 5)
 	}
-	for i, e := range x.DataSources {
-		p := v.Index(v.Path(path, "dataSources"), i)
-		_ = p
+	for _, e := range x.DataSources {
+		p := v.Path(path, "dataSources")
 		e.Validate(v, p)
 	}
 	v.Required(v.Path(path, "groupBy"), x.GroupBy != nil)
@@ -2990,21 +1595,6 @@ func (x *ListAggregateLogGroupSummariesRequest) Validate(v *awsproto.Validator, 
 	}
 }
 
-// Validate checks ListAggregateLogGroupSummariesResponse against the model's constraints, reporting to v under path.
-func (x *ListAggregateLogGroupSummariesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.AggregateLogGroupSummaries {
-		p := v.Index(v.Path(path, "aggregateLogGroupSummaries"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks ListAnomaliesRequest against the model's constraints, reporting to v under path.
 func (x *ListAnomaliesRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3012,7 +1602,7 @@ func (x *ListAnomaliesRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.AnomalyDetectorArn != nil {
 		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
+		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern9)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
@@ -3025,21 +1615,6 @@ func (x *ListAnomaliesRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks ListAnomaliesResponse against the model's constraints, reporting to v under path.
-func (x *ListAnomaliesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Anomalies {
-		p := v.Index(v.Path(path, "anomalies"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks ListIntegrationsRequest against the model's constraints, reporting to v under path.
 func (x *ListIntegrationsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3047,25 +1622,13 @@ func (x *ListIntegrationsRequest) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.IntegrationNamePrefix != nil {
 		v.Length(v.Path(path, "integrationNamePrefix"), *x.IntegrationNamePrefix, len([]rune(*x.IntegrationNamePrefix)), 1, 50)
-		v.Pattern(v.Path(path, "integrationNamePrefix"), *x.IntegrationNamePrefix, pattern3)
+		v.Pattern(v.Path(path, "integrationNamePrefix"), *x.IntegrationNamePrefix, pattern1)
 	}
 	if x.IntegrationStatus != nil {
 		v.Enum(v.Path(path, "integrationStatus"), *x.IntegrationStatus, []string{"PROVISIONING", "ACTIVE", "FAILED"})
 	}
 	if x.IntegrationType != nil {
 		v.Enum(v.Path(path, "integrationType"), *x.IntegrationType, []string{"OPENSEARCH"})
-	}
-}
-
-// Validate checks ListIntegrationsResponse against the model's constraints, reporting to v under path.
-func (x *ListIntegrationsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.IntegrationSummaries {
-		p := v.Index(v.Path(path, "integrationSummaries"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -3076,25 +1639,10 @@ func (x *ListLogAnomalyDetectorsRequest) Validate(v *awsproto.Validator, path st
 	}
 	if x.FilterLogGroupArn != nil {
 		v.Length(v.Path(path, "filterLogGroupArn"), *x.FilterLogGroupArn, len([]rune(*x.FilterLogGroupArn)), 1, 2048)
-		v.Pattern(v.Path(path, "filterLogGroupArn"), *x.FilterLogGroupArn, pattern2)
+		v.Pattern(v.Path(path, "filterLogGroupArn"), *x.FilterLogGroupArn, pattern9)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 50)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks ListLogAnomalyDetectorsResponse against the model's constraints, reporting to v under path.
-func (x *ListLogAnomalyDetectorsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.AnomalyDetectors {
-		p := v.Index(v.Path(path, "anomalyDetectors"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
@@ -3118,22 +1666,6 @@ func (x *ListLogGroupsForQueryRequest) Validate(v *awsproto.Validator, path stri
 	}
 }
 
-// Validate checks ListLogGroupsForQueryResponse against the model's constraints, reporting to v under path.
-func (x *ListLogGroupsForQueryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks ListLogGroupsRequest against the model's constraints, reporting to v under path.
 func (x *ListLogGroupsRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3142,28 +1674,25 @@ func (x *ListLogGroupsRequest) Validate(v *awsproto.Validator, path string) {
 	if x.AccountIdentifiers != nil {
 		v.Length(v.Path(path, "accountIdentifiers"), x.AccountIdentifiers, len(x.AccountIdentifiers), 0, 20)
 	}
-	for i, e := range x.AccountIdentifiers {
-		p := v.Index(v.Path(path, "accountIdentifiers"), i)
-		_ = p
+	for _, e := range x.AccountIdentifiers {
+		p := v.Path(path, "accountIdentifiers")
 		v.Length(p, e, len([]rune(e)), 12, 12)
-		v.Pattern(p, e, pattern1)
+		v.Pattern(p, e, pattern13)
 	}
 	if x.DataSources != nil {
 		v.Length(v.Path(path, "dataSources"), x.DataSources, len(x.DataSources), 1, 5)
 	}
-	for i, e := range x.DataSources {
-		p := v.Index(v.Path(path, "dataSources"), i)
-		_ = p
+	for _, e := range x.DataSources {
+		p := v.Path(path, "dataSources")
 		e.Validate(v, p)
 	}
 	if x.FieldIndexNames != nil {
 		v.Length(v.Path(path, "fieldIndexNames"), x.FieldIndexNames, len(x.FieldIndexNames), 1, 20)
 	}
-	for i, e := range x.FieldIndexNames {
-		p := v.Index(v.Path(path, "fieldIndexNames"), i)
-		_ = p
+	for _, e := range x.FieldIndexNames {
+		p := v.Path(path, "fieldIndexNames")
 		v.Length(p, e, len([]rune(e)), 1, 512)
-		v.Pattern(p, e, pattern3)
+		v.Pattern(p, e, pattern1)
 	}
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 1000)
@@ -3178,24 +1707,8 @@ func (x *ListLogGroupsRequest) Validate(v *awsproto.Validator, path string) {
 	if x.LogGroupTags != nil {
 		v.Length(v.Path(path, "logGroupTags"), x.LogGroupTags, len(x.LogGroupTags), 1, 5)
 	}
-	for i, e := range x.LogGroupTags {
-		p := v.Index(v.Path(path, "logGroupTags"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks ListLogGroupsResponse against the model's constraints, reporting to v under path.
-func (x *ListLogGroupsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.LogGroups {
-		p := v.Index(v.Path(path, "logGroups"), i)
-		_ = p
+	for _, e := range x.LogGroupTags {
+		p := v.Path(path, "logGroupTags")
 		e.Validate(v, p)
 	}
 	if x.NextToken != nil {
@@ -3219,21 +1732,6 @@ func (x *ListScheduledQueriesRequest) Validate(v *awsproto.Validator, path strin
 	}
 }
 
-// Validate checks ListScheduledQueriesResponse against the model's constraints, reporting to v under path.
-func (x *ListScheduledQueriesResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.ScheduledQueries {
-		p := v.Index(v.Path(path, "scheduledQueries"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
 // Validate checks ListSourcesForS3TableIntegrationRequest against the model's constraints, reporting to v under path.
 func (x *ListSourcesForS3TableIntegrationRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3245,21 +1743,6 @@ func (x *ListSourcesForS3TableIntegrationRequest) Validate(v *awsproto.Validator
 	}
 	if x.NextToken != nil {
 		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks ListSourcesForS3TableIntegrationResponse against the model's constraints, reporting to v under path.
-func (x *ListSourcesForS3TableIntegrationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.NextToken != nil {
-		v.Length(v.Path(path, "nextToken"), *x.NextToken, len([]rune(*x.NextToken)), 1, awsproto.NoBound)
-	}
-	for i, e := range x.Sources {
-		p := v.Index(v.Path(path, "sources"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -3275,24 +1758,6 @@ func (x *ListTagsForResourceRequest) Validate(v *awsproto.Validator, path string
 	}
 }
 
-// Validate checks ListTagsForResourceResponse against the model's constraints, reporting to v under path.
-func (x *ListTagsForResourceResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Tags != nil {
-		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
-	}
-	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
-		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
 // Validate checks ListTagsLogGroupRequest against the model's constraints, reporting to v under path.
 func (x *ListTagsLogGroupRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3301,25 +1766,7 @@ func (x *ListTagsLogGroupRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
-	}
-}
-
-// Validate checks ListTagsLogGroupResponse against the model's constraints, reporting to v under path.
-func (x *ListTagsLogGroupResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Tags != nil {
-		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
-	}
-	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
-		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 }
 
@@ -3347,157 +1794,6 @@ func (x *ListToMap) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks LogEvent against the model's constraints, reporting to v under path.
-func (x *LogEvent) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Message != nil {
-		v.Length(v.Path(path, "message"), *x.Message, len([]rune(*x.Message)), 1, awsproto.NoBound)
-	}
-	if x.Timestamp != nil {
-		v.Range(v.Path(path, "timestamp"), float64(*x.Timestamp), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks LogFieldType against the model's constraints, reporting to v under path.
-func (x *LogFieldType) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Element != nil {
-		x.Element.Validate(v, v.Path(path, "element"))
-	}
-	for i, e := range x.Fields {
-		p := v.Index(v.Path(path, "fields"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
-// Validate checks LogFieldsListItem against the model's constraints, reporting to v under path.
-func (x *LogFieldsListItem) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LogFieldName != nil {
-		v.Length(v.Path(path, "logFieldName"), *x.LogFieldName, len([]rune(*x.LogFieldName)), 1, 256)
-	}
-	if x.LogFieldType != nil {
-		x.LogFieldType.Validate(v, v.Path(path, "logFieldType"))
-	}
-}
-
-// Validate checks LogGroup against the model's constraints, reporting to v under path.
-func (x *LogGroup) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.DataProtectionStatus != nil {
-		v.Enum(v.Path(path, "dataProtectionStatus"), *x.DataProtectionStatus, []string{"ACTIVATED", "DELETED", "ARCHIVED", "DISABLED"})
-	}
-	for i, e := range x.InheritedProperties {
-		p := v.Index(v.Path(path, "inheritedProperties"), i)
-		_ = p
-		v.Enum(p, e, []string{"ACCOUNT_DATA_PROTECTION"})
-	}
-	if x.KmsKeyId != nil {
-		v.Length(v.Path(path, "kmsKeyId"), *x.KmsKeyId, len([]rune(*x.KmsKeyId)), awsproto.NoBound, 256)
-	}
-	if x.LogGroupClass != nil {
-		v.Enum(v.Path(path, "logGroupClass"), *x.LogGroupClass, []string{"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"})
-	}
-	if x.LogGroupName != nil {
-		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
-	}
-	if x.StoredBytes != nil {
-		v.Range(v.Path(path, "storedBytes"), float64(*x.StoredBytes), 0, awsproto.NoBound)
-	}
-}
-
-// Validate checks LogGroupField against the model's constraints, reporting to v under path.
-func (x *LogGroupField) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Percent != nil {
-		v.Range(v.Path(path, "percent"), float64(*x.Percent), 0, 100)
-	}
-}
-
-// Validate checks LogGroupSummary against the model's constraints, reporting to v under path.
-func (x *LogGroupSummary) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LogGroupClass != nil {
-		v.Enum(v.Path(path, "logGroupClass"), *x.LogGroupClass, []string{"STANDARD", "INFREQUENT_ACCESS", "DELIVERY"})
-	}
-	if x.LogGroupName != nil {
-		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
-	}
-}
-
-// Validate checks LogStream against the model's constraints, reporting to v under path.
-func (x *LogStream) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.FirstEventTimestamp != nil {
-		v.Range(v.Path(path, "firstEventTimestamp"), float64(*x.FirstEventTimestamp), 0, awsproto.NoBound)
-	}
-	if x.LastEventTimestamp != nil {
-		v.Range(v.Path(path, "lastEventTimestamp"), float64(*x.LastEventTimestamp), 0, awsproto.NoBound)
-	}
-	if x.LastIngestionTime != nil {
-		v.Range(v.Path(path, "lastIngestionTime"), float64(*x.LastIngestionTime), 0, awsproto.NoBound)
-	}
-	if x.LogStreamName != nil {
-		v.Length(v.Path(path, "logStreamName"), *x.LogStreamName, len([]rune(*x.LogStreamName)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern12)
-	}
-	if x.StoredBytes != nil {
-		v.Range(v.Path(path, "storedBytes"), float64(*x.StoredBytes), 0, awsproto.NoBound)
-	}
-	if x.UploadSequenceToken != nil {
-		v.Length(v.Path(path, "uploadSequenceToken"), *x.UploadSequenceToken, len([]rune(*x.UploadSequenceToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks LookupTable against the model's constraints, reporting to v under path.
-func (x *LookupTable) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), 0, 1024)
-	}
-	if x.KmsKeyId != nil {
-		v.Length(v.Path(path, "kmsKeyId"), *x.KmsKeyId, len([]rune(*x.KmsKeyId)), awsproto.NoBound, 256)
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.LookupTableName != nil {
-		v.Length(v.Path(path, "lookupTableName"), *x.LookupTableName, len([]rune(*x.LookupTableName)), 1, 256)
-		v.Pattern(v.Path(path, "lookupTableName"), *x.LookupTableName, pattern14)
-	}
-	if x.RecordsCount != nil {
-		v.Range(v.Path(path, "recordsCount"), float64(*x.RecordsCount), 0, awsproto.NoBound)
-	}
-	if x.SizeBytes != nil {
-		v.Range(v.Path(path, "sizeBytes"), float64(*x.SizeBytes), 0, awsproto.NoBound)
-	}
-}
-
 // Validate checks LowerCaseString against the model's constraints, reporting to v under path.
 func (x *LowerCaseString) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -3507,52 +1803,9 @@ func (x *LowerCaseString) Validate(v *awsproto.Validator, path string) {
 	if x.WithKeys != nil {
 		v.Length(v.Path(path, "withKeys"), x.WithKeys, len(x.WithKeys), 1, 10)
 	}
-	for i, e := range x.WithKeys {
-		p := v.Index(v.Path(path, "withKeys"), i)
-		_ = p
+	for _, e := range x.WithKeys {
+		p := v.Path(path, "withKeys")
 		v.Length(p, e, len([]rune(e)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks MetricFilter against the model's constraints, reporting to v under path.
-func (x *MetricFilter) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.FieldSelectionCriteria != nil {
-		v.Length(v.Path(path, "fieldSelectionCriteria"), *x.FieldSelectionCriteria, len([]rune(*x.FieldSelectionCriteria)), 0, 2000)
-	}
-	if x.FilterName != nil {
-		v.Length(v.Path(path, "filterName"), *x.FilterName, len([]rune(*x.FilterName)), 1, 512)
-		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern12)
-	}
-	if x.FilterPattern != nil {
-		v.Length(v.Path(path, "filterPattern"), *x.FilterPattern, len([]rune(*x.FilterPattern)), 0, 1024)
-	}
-	if x.LogGroupName != nil {
-		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
-	}
-	if x.MetricTransformations != nil {
-		v.Length(v.Path(path, "metricTransformations"), x.MetricTransformations, len(x.MetricTransformations), 1, 1)
-	}
-	for i, e := range x.MetricTransformations {
-		p := v.Index(v.Path(path, "metricTransformations"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
-// Validate checks MetricFilterMatchRecord against the model's constraints, reporting to v under path.
-func (x *MetricFilterMatchRecord) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.EventMessage != nil {
-		v.Length(v.Path(path, "eventMessage"), *x.EventMessage, len([]rune(*x.EventMessage)), 1, awsproto.NoBound)
 	}
 }
 
@@ -3562,7 +1815,7 @@ func (x *MetricTransformation) Validate(v *awsproto.Validator, path string) {
 		return
 	}
 	for k, e := range x.Dimensions {
-		p := v.Key(v.Path(path, "dimensions"), k)
+		p := v.Path(path, "dimensions")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), awsproto.NoBound, 255)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 255)
@@ -3610,143 +1863,9 @@ func (x *MoveKeys) Validate(v *awsproto.Validator, path string) {
 	if x.Entries != nil {
 		v.Length(v.Path(path, "entries"), x.Entries, len(x.Entries), 1, 5)
 	}
-	for i, e := range x.Entries {
-		p := v.Index(v.Path(path, "entries"), i)
-		_ = p
+	for _, e := range x.Entries {
+		p := v.Path(path, "entries")
 		e.Validate(v, p)
-	}
-}
-
-// Validate checks OpenSearchApplication against the model's constraints, reporting to v under path.
-func (x *OpenSearchApplication) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.ApplicationEndpoint != nil {
-		v.Length(v.Path(path, "applicationEndpoint"), *x.ApplicationEndpoint, len([]rune(*x.ApplicationEndpoint)), 1, 1024)
-		v.Pattern(v.Path(path, "applicationEndpoint"), *x.ApplicationEndpoint, pattern21)
-	}
-	if x.ApplicationId != nil {
-		v.Length(v.Path(path, "applicationId"), *x.ApplicationId, len([]rune(*x.ApplicationId)), 1, 256)
-		v.Pattern(v.Path(path, "applicationId"), *x.ApplicationId, pattern3)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-}
-
-// Validate checks OpenSearchCollection against the model's constraints, reporting to v under path.
-func (x *OpenSearchCollection) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CollectionEndpoint != nil {
-		v.Length(v.Path(path, "collectionEndpoint"), *x.CollectionEndpoint, len([]rune(*x.CollectionEndpoint)), 1, 1024)
-		v.Pattern(v.Path(path, "collectionEndpoint"), *x.CollectionEndpoint, pattern21)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-}
-
-// Validate checks OpenSearchDataAccessPolicy against the model's constraints, reporting to v under path.
-func (x *OpenSearchDataAccessPolicy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.PolicyName != nil {
-		v.Length(v.Path(path, "policyName"), *x.PolicyName, len([]rune(*x.PolicyName)), 1, 256)
-		v.Pattern(v.Path(path, "policyName"), *x.PolicyName, pattern3)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-}
-
-// Validate checks OpenSearchDataSource against the model's constraints, reporting to v under path.
-func (x *OpenSearchDataSource) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DataSourceName != nil {
-		v.Length(v.Path(path, "dataSourceName"), *x.DataSourceName, len([]rune(*x.DataSourceName)), 1, 256)
-		v.Pattern(v.Path(path, "dataSourceName"), *x.DataSourceName, pattern3)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-}
-
-// Validate checks OpenSearchEncryptionPolicy against the model's constraints, reporting to v under path.
-func (x *OpenSearchEncryptionPolicy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.PolicyName != nil {
-		v.Length(v.Path(path, "policyName"), *x.PolicyName, len([]rune(*x.PolicyName)), 1, 256)
-		v.Pattern(v.Path(path, "policyName"), *x.PolicyName, pattern3)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-}
-
-// Validate checks OpenSearchIntegrationDetails against the model's constraints, reporting to v under path.
-func (x *OpenSearchIntegrationDetails) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AccessPolicy != nil {
-		x.AccessPolicy.Validate(v, v.Path(path, "accessPolicy"))
-	}
-	if x.Application != nil {
-		x.Application.Validate(v, v.Path(path, "application"))
-	}
-	if x.Collection != nil {
-		x.Collection.Validate(v, v.Path(path, "collection"))
-	}
-	if x.DataSource != nil {
-		x.DataSource.Validate(v, v.Path(path, "dataSource"))
-	}
-	if x.EncryptionPolicy != nil {
-		x.EncryptionPolicy.Validate(v, v.Path(path, "encryptionPolicy"))
-	}
-	if x.LifecyclePolicy != nil {
-		x.LifecyclePolicy.Validate(v, v.Path(path, "lifecyclePolicy"))
-	}
-	if x.NetworkPolicy != nil {
-		x.NetworkPolicy.Validate(v, v.Path(path, "networkPolicy"))
-	}
-	if x.Workspace != nil {
-		x.Workspace.Validate(v, v.Path(path, "workspace"))
-	}
-}
-
-// Validate checks OpenSearchLifecyclePolicy against the model's constraints, reporting to v under path.
-func (x *OpenSearchLifecyclePolicy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.PolicyName != nil {
-		v.Length(v.Path(path, "policyName"), *x.PolicyName, len([]rune(*x.PolicyName)), 1, 256)
-		v.Pattern(v.Path(path, "policyName"), *x.PolicyName, pattern3)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-}
-
-// Validate checks OpenSearchNetworkPolicy against the model's constraints, reporting to v under path.
-func (x *OpenSearchNetworkPolicy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.PolicyName != nil {
-		v.Length(v.Path(path, "policyName"), *x.PolicyName, len([]rune(*x.PolicyName)), 1, 256)
-		v.Pattern(v.Path(path, "policyName"), *x.PolicyName, pattern3)
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
 	}
 }
 
@@ -3760,49 +1879,6 @@ func (x *OpenSearchResourceConfig) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "retentionDays"), x.RetentionDays != nil)
 	if x.RetentionDays != nil {
 		v.Range(v.Path(path, "retentionDays"), float64(*x.RetentionDays), 1, 30)
-	}
-}
-
-// Validate checks OpenSearchResourceStatus against the model's constraints, reporting to v under path.
-func (x *OpenSearchResourceStatus) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"ACTIVE", "NOT_FOUND", "ERROR"})
-	}
-	if x.StatusMessage != nil {
-		v.Length(v.Path(path, "statusMessage"), *x.StatusMessage, len([]rune(*x.StatusMessage)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks OpenSearchWorkspace against the model's constraints, reporting to v under path.
-func (x *OpenSearchWorkspace) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Status != nil {
-		x.Status.Validate(v, v.Path(path, "status"))
-	}
-	if x.WorkspaceId != nil {
-		v.Length(v.Path(path, "workspaceId"), *x.WorkspaceId, len([]rune(*x.WorkspaceId)), 1, 256)
-		v.Pattern(v.Path(path, "workspaceId"), *x.WorkspaceId, pattern3)
-	}
-}
-
-// Validate checks OutputLogEvent against the model's constraints, reporting to v under path.
-func (x *OutputLogEvent) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.IngestionTime != nil {
-		v.Range(v.Path(path, "ingestionTime"), float64(*x.IngestionTime), 0, awsproto.NoBound)
-	}
-	if x.Message != nil {
-		v.Length(v.Path(path, "message"), *x.Message, len([]rune(*x.Message)), 1, awsproto.NoBound)
-	}
-	if x.Timestamp != nil {
-		v.Range(v.Path(path, "timestamp"), float64(*x.Timestamp), 0, awsproto.NoBound)
 	}
 }
 
@@ -3885,7 +1961,7 @@ func (x *ParseToOCSF) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.MappingVersion != nil {
 		v.Length(v.Path(path, "mappingVersion"), *x.MappingVersion, len([]rune(*x.MappingVersion)), 1, 10)
-		v.Pattern(v.Path(path, "mappingVersion"), *x.MappingVersion, pattern22)
+		v.Pattern(v.Path(path, "mappingVersion"), *x.MappingVersion, pattern21)
 	}
 	v.Required(v.Path(path, "ocsfVersion"), x.OcsfVersion != nil)
 	if x.OcsfVersion != nil {
@@ -3913,34 +1989,6 @@ func (x *ParseWAF) Validate(v *awsproto.Validator, path string) {
 	}
 	if x.Source != nil {
 		v.Length(v.Path(path, "source"), *x.Source, len([]rune(*x.Source)), 1, 128)
-	}
-}
-
-// Validate checks PatternToken against the model's constraints, reporting to v under path.
-func (x *PatternToken) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for k, e := range x.Enumerations {
-		p := v.Key(v.Path(path, "enumerations"), k)
-		_, _ = k, e
-		v.Length(p, k, len([]rune(k)), 1, awsproto.NoBound)
-	}
-	if x.InferredTokenName != nil {
-		v.Length(v.Path(path, "inferredTokenName"), *x.InferredTokenName, len([]rune(*x.InferredTokenName)), 1, awsproto.NoBound)
-	}
-	if x.TokenString != nil {
-		v.Length(v.Path(path, "tokenString"), *x.TokenString, len([]rune(*x.TokenString)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks Policy against the model's constraints, reporting to v under path.
-func (x *Policy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DeliveryDestinationPolicy != nil {
-		v.Length(v.Path(path, "deliveryDestinationPolicy"), *x.DeliveryDestinationPolicy, len([]rune(*x.DeliveryDestinationPolicy)), 1, 51200)
 	}
 }
 
@@ -4036,16 +2084,6 @@ func (x *PutAccountPolicyRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks PutAccountPolicyResponse against the model's constraints, reporting to v under path.
-func (x *PutAccountPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.AccountPolicy != nil {
-		x.AccountPolicy.Validate(v, v.Path(path, "accountPolicy"))
-	}
-}
-
 // Validate checks PutBearerTokenAuthenticationRequest against the model's constraints, reporting to v under path.
 func (x *PutBearerTokenAuthenticationRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -4055,7 +2093,7 @@ func (x *PutBearerTokenAuthenticationRequest) Validate(v *awsproto.Validator, pa
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 }
 
@@ -4067,23 +2105,9 @@ func (x *PutDataProtectionPolicyRequest) Validate(v *awsproto.Validator, path st
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 	v.Required(v.Path(path, "policyDocument"), x.PolicyDocument != nil)
-}
-
-// Validate checks PutDataProtectionPolicyResponse against the model's constraints, reporting to v under path.
-func (x *PutDataProtectionPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupIdentifier != nil {
-		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
-	}
 }
 
 // Validate checks PutDeliveryDestinationPolicyRequest against the model's constraints, reporting to v under path.
@@ -4094,21 +2118,11 @@ func (x *PutDeliveryDestinationPolicyRequest) Validate(v *awsproto.Validator, pa
 	v.Required(v.Path(path, "deliveryDestinationName"), x.DeliveryDestinationName != nil)
 	if x.DeliveryDestinationName != nil {
 		v.Length(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, len([]rune(*x.DeliveryDestinationName)), 1, 60)
-		v.Pattern(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, pattern9)
+		v.Pattern(v.Path(path, "deliveryDestinationName"), *x.DeliveryDestinationName, pattern4)
 	}
 	v.Required(v.Path(path, "deliveryDestinationPolicy"), x.DeliveryDestinationPolicy != nil)
 	if x.DeliveryDestinationPolicy != nil {
 		v.Length(v.Path(path, "deliveryDestinationPolicy"), *x.DeliveryDestinationPolicy, len([]rune(*x.DeliveryDestinationPolicy)), 1, 51200)
-	}
-}
-
-// Validate checks PutDeliveryDestinationPolicyResponse against the model's constraints, reporting to v under path.
-func (x *PutDeliveryDestinationPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Policy != nil {
-		x.Policy.Validate(v, v.Path(path, "policy"))
 	}
 }
 
@@ -4126,7 +2140,7 @@ func (x *PutDeliveryDestinationRequest) Validate(v *awsproto.Validator, path str
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern4)
 	}
 	if x.OutputFormat != nil {
 		v.Enum(v.Path(path, "outputFormat"), *x.OutputFormat, []string{"json", "plain", "w3c", "raw", "parquet"})
@@ -4135,22 +2149,12 @@ func (x *PutDeliveryDestinationRequest) Validate(v *awsproto.Validator, path str
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
-// Validate checks PutDeliveryDestinationResponse against the model's constraints, reporting to v under path.
-func (x *PutDeliveryDestinationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DeliveryDestination != nil {
-		x.DeliveryDestination.Validate(v, v.Path(path, "deliveryDestination"))
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -4160,7 +2164,7 @@ func (x *PutDeliverySourceRequest) Validate(v *awsproto.Validator, path string) 
 		return
 	}
 	for k, e := range x.DeliverySourceConfiguration {
-		p := v.Key(v.Path(path, "deliverySourceConfiguration"), k)
+		p := v.Path(path, "deliverySourceConfiguration")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 255)
 		v.Length(p, e, len([]rune(e)), 1, 255)
@@ -4168,34 +2172,24 @@ func (x *PutDeliverySourceRequest) Validate(v *awsproto.Validator, path string) 
 	v.Required(v.Path(path, "logType"), x.LogType != nil)
 	if x.LogType != nil {
 		v.Length(v.Path(path, "logType"), *x.LogType, len([]rune(*x.LogType)), 1, 255)
-		v.Pattern(v.Path(path, "logType"), *x.LogType, pattern6)
+		v.Pattern(v.Path(path, "logType"), *x.LogType, pattern14)
 	}
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 60)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern9)
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern4)
 	}
 	v.Required(v.Path(path, "resourceArn"), x.ResourceArn != nil)
 	if x.Tags != nil {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
-	}
-}
-
-// Validate checks PutDeliverySourceResponse against the model's constraints, reporting to v under path.
-func (x *PutDeliverySourceResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DeliverySource != nil {
-		x.DeliverySource.Validate(v, v.Path(path, "deliverySource"))
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -4211,7 +2205,7 @@ func (x *PutDestinationPolicyRequest) Validate(v *awsproto.Validator, path strin
 	v.Required(v.Path(path, "destinationName"), x.DestinationName != nil)
 	if x.DestinationName != nil {
 		v.Length(v.Path(path, "destinationName"), *x.DestinationName, len([]rune(*x.DestinationName)), 1, 512)
-		v.Pattern(v.Path(path, "destinationName"), *x.DestinationName, pattern12)
+		v.Pattern(v.Path(path, "destinationName"), *x.DestinationName, pattern7)
 	}
 }
 
@@ -4223,7 +2217,7 @@ func (x *PutDestinationRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "destinationName"), x.DestinationName != nil)
 	if x.DestinationName != nil {
 		v.Length(v.Path(path, "destinationName"), *x.DestinationName, len([]rune(*x.DestinationName)), 1, 512)
-		v.Pattern(v.Path(path, "destinationName"), *x.DestinationName, pattern12)
+		v.Pattern(v.Path(path, "destinationName"), *x.DestinationName, pattern7)
 	}
 	v.Required(v.Path(path, "roleArn"), x.RoleArn != nil)
 	if x.RoleArn != nil {
@@ -4233,26 +2227,16 @@ func (x *PutDestinationRequest) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
+		v.Pattern(p, e, pattern6)
 	}
 	v.Required(v.Path(path, "targetArn"), x.TargetArn != nil)
 	if x.TargetArn != nil {
 		v.Length(v.Path(path, "targetArn"), *x.TargetArn, len([]rune(*x.TargetArn)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks PutDestinationResponse against the model's constraints, reporting to v under path.
-func (x *PutDestinationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Destination != nil {
-		x.Destination.Validate(v, v.Path(path, "destination"))
 	}
 }
 
@@ -4264,21 +2248,11 @@ func (x *PutIndexPolicyRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 	v.Required(v.Path(path, "policyDocument"), x.PolicyDocument != nil)
 	if x.PolicyDocument != nil {
 		v.Length(v.Path(path, "policyDocument"), *x.PolicyDocument, len([]rune(*x.PolicyDocument)), 1, 51200)
-	}
-}
-
-// Validate checks PutIndexPolicyResponse against the model's constraints, reporting to v under path.
-func (x *PutIndexPolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.IndexPolicy != nil {
-		x.IndexPolicy.Validate(v, v.Path(path, "indexPolicy"))
 	}
 }
 
@@ -4290,7 +2264,7 @@ func (x *PutIntegrationRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "integrationName"), x.IntegrationName != nil)
 	if x.IntegrationName != nil {
 		v.Length(v.Path(path, "integrationName"), *x.IntegrationName, len([]rune(*x.IntegrationName)), 1, 50)
-		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern3)
+		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern1)
 	}
 	v.Required(v.Path(path, "integrationType"), x.IntegrationType != nil)
 	if x.IntegrationType != nil {
@@ -4299,20 +2273,6 @@ func (x *PutIntegrationRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "resourceConfig"), x.ResourceConfig != nil)
 	if x.ResourceConfig != nil {
 		x.ResourceConfig.Validate(v, v.Path(path, "resourceConfig"))
-	}
-}
-
-// Validate checks PutIntegrationResponse against the model's constraints, reporting to v under path.
-func (x *PutIntegrationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.IntegrationName != nil {
-		v.Length(v.Path(path, "integrationName"), *x.IntegrationName, len([]rune(*x.IntegrationName)), 1, 50)
-		v.Pattern(v.Path(path, "integrationName"), *x.IntegrationName, pattern3)
-	}
-	if x.IntegrationStatus != nil {
-		v.Enum(v.Path(path, "integrationStatus"), *x.IntegrationStatus, []string{"PROVISIONING", "ACTIVE", "FAILED"})
 	}
 }
 
@@ -4328,39 +2288,22 @@ func (x *PutLogEventsRequest) Validate(v *awsproto.Validator, path string) {
 	if x.LogEvents != nil {
 		v.Length(v.Path(path, "logEvents"), x.LogEvents, len(x.LogEvents), 1, 10000)
 	}
-	for i, e := range x.LogEvents {
-		p := v.Index(v.Path(path, "logEvents"), i)
-		_ = p
+	for _, e := range x.LogEvents {
+		p := v.Path(path, "logEvents")
 		e.Validate(v, p)
 	}
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "logStreamName"), x.LogStreamName != nil)
 	if x.LogStreamName != nil {
 		v.Length(v.Path(path, "logStreamName"), *x.LogStreamName, len([]rune(*x.LogStreamName)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern12)
+		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern7)
 	}
 	if x.SequenceToken != nil {
 		v.Length(v.Path(path, "sequenceToken"), *x.SequenceToken, len([]rune(*x.SequenceToken)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks PutLogEventsResponse against the model's constraints, reporting to v under path.
-func (x *PutLogEventsResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.NextSequenceToken != nil {
-		v.Length(v.Path(path, "nextSequenceToken"), *x.NextSequenceToken, len([]rune(*x.NextSequenceToken)), 1, awsproto.NoBound)
-	}
-	if x.RejectedEntityInfo != nil {
-		x.RejectedEntityInfo.Validate(v, v.Path(path, "rejectedEntityInfo"))
-	}
-	if x.RejectedLogEventsInfo != nil {
-		x.RejectedLogEventsInfo.Validate(v, v.Path(path, "rejectedLogEventsInfo"))
 	}
 }
 
@@ -4373,7 +2316,7 @@ func (x *PutLogGroupDeletionProtectionRequest) Validate(v *awsproto.Validator, p
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 }
 
@@ -4388,7 +2331,7 @@ func (x *PutMetricFilterRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "filterName"), x.FilterName != nil)
 	if x.FilterName != nil {
 		v.Length(v.Path(path, "filterName"), *x.FilterName, len([]rune(*x.FilterName)), 1, 512)
-		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern12)
+		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern7)
 	}
 	v.Required(v.Path(path, "filterPattern"), x.FilterPattern != nil)
 	if x.FilterPattern != nil {
@@ -4397,15 +2340,14 @@ func (x *PutMetricFilterRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "metricTransformations"), x.MetricTransformations != nil)
 	if x.MetricTransformations != nil {
 		v.Length(v.Path(path, "metricTransformations"), x.MetricTransformations, len(x.MetricTransformations), 1, 1)
 	}
-	for i, e := range x.MetricTransformations {
-		p := v.Index(v.Path(path, "metricTransformations"), i)
-		_ = p
+	for _, e := range x.MetricTransformations {
+		p := v.Path(path, "metricTransformations")
 		e.Validate(v, p)
 	}
 }
@@ -4417,13 +2359,12 @@ func (x *PutQueryDefinitionRequest) Validate(v *awsproto.Validator, path string)
 	}
 	if x.ClientToken != nil {
 		v.Length(v.Path(path, "clientToken"), *x.ClientToken, len([]rune(*x.ClientToken)), 36, 128)
-		v.Pattern(v.Path(path, "clientToken"), *x.ClientToken, pattern23)
+		v.Pattern(v.Path(path, "clientToken"), *x.ClientToken, pattern22)
 	}
-	for i, e := range x.LogGroupNames {
-		p := v.Index(v.Path(path, "logGroupNames"), i)
-		_ = p
+	for _, e := range x.LogGroupNames {
+		p := v.Path(path, "logGroupNames")
 		v.Length(p, e, len([]rune(e)), 1, 512)
-		v.Pattern(p, e, pattern3)
+		v.Pattern(p, e, pattern1)
 	}
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
@@ -4432,9 +2373,8 @@ func (x *PutQueryDefinitionRequest) Validate(v *awsproto.Validator, path string)
 	if x.Parameters != nil {
 		v.Length(v.Path(path, "parameters"), x.Parameters, len(x.Parameters), awsproto.NoBound, 20)
 	}
-	for i, e := range x.Parameters {
-		p := v.Index(v.Path(path, "parameters"), i)
-		_ = p
+	for _, e := range x.Parameters {
+		p := v.Path(path, "parameters")
 		e.Validate(v, p)
 	}
 	if x.QueryDefinitionId != nil {
@@ -4446,16 +2386,6 @@ func (x *PutQueryDefinitionRequest) Validate(v *awsproto.Validator, path string)
 	v.Required(v.Path(path, "queryString"), x.QueryString != nil)
 	if x.QueryString != nil {
 		v.Length(v.Path(path, "queryString"), *x.QueryString, len([]rune(*x.QueryString)), 1, 10000)
-	}
-}
-
-// Validate checks PutQueryDefinitionResponse against the model's constraints, reporting to v under path.
-func (x *PutQueryDefinitionResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.QueryDefinitionId != nil {
-		v.Length(v.Path(path, "queryDefinitionId"), *x.QueryDefinitionId, len([]rune(*x.QueryDefinitionId)), 1, 256)
 	}
 }
 
@@ -4472,19 +2402,6 @@ func (x *PutResourcePolicyRequest) Validate(v *awsproto.Validator, path string) 
 	}
 }
 
-// Validate checks PutResourcePolicyResponse against the model's constraints, reporting to v under path.
-func (x *PutResourcePolicyResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.ResourcePolicy != nil {
-		x.ResourcePolicy.Validate(v, v.Path(path, "resourcePolicy"))
-	}
-	if x.RevisionId != nil {
-		v.Length(v.Path(path, "revisionId"), *x.RevisionId, len([]rune(*x.RevisionId)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks PutRetentionPolicyRequest against the model's constraints, reporting to v under path.
 func (x *PutRetentionPolicyRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -4493,7 +2410,7 @@ func (x *PutRetentionPolicyRequest) Validate(v *awsproto.Validator, path string)
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "retentionInDays"), x.RetentionInDays != nil)
 }
@@ -4516,7 +2433,7 @@ func (x *PutSubscriptionFilterRequest) Validate(v *awsproto.Validator, path stri
 	v.Required(v.Path(path, "filterName"), x.FilterName != nil)
 	if x.FilterName != nil {
 		v.Length(v.Path(path, "filterName"), *x.FilterName, len([]rune(*x.FilterName)), 1, 512)
-		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern12)
+		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern7)
 	}
 	v.Required(v.Path(path, "filterPattern"), x.FilterPattern != nil)
 	if x.FilterPattern != nil {
@@ -4525,7 +2442,7 @@ func (x *PutSubscriptionFilterRequest) Validate(v *awsproto.Validator, path stri
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	if x.RoleArn != nil {
 		v.Length(v.Path(path, "roleArn"), *x.RoleArn, len([]rune(*x.RoleArn)), 1, awsproto.NoBound)
@@ -4540,81 +2457,15 @@ func (x *PutTransformerRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupIdentifier"), x.LogGroupIdentifier != nil)
 	if x.LogGroupIdentifier != nil {
 		v.Length(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, len([]rune(*x.LogGroupIdentifier)), 1, 2048)
-		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern2)
+		v.Pattern(v.Path(path, "logGroupIdentifier"), *x.LogGroupIdentifier, pattern9)
 	}
 	v.Required(v.Path(path, "transformerConfig"), x.TransformerConfig != nil)
 	if x.TransformerConfig != nil {
 		v.Length(v.Path(path, "transformerConfig"), x.TransformerConfig, len(x.TransformerConfig), 1, 20)
 	}
-	for i, e := range x.TransformerConfig {
-		p := v.Index(v.Path(path, "transformerConfig"), i)
-		_ = p
+	for _, e := range x.TransformerConfig {
+		p := v.Path(path, "transformerConfig")
 		e.Validate(v, p)
-	}
-}
-
-// Validate checks QueryDefinition against the model's constraints, reporting to v under path.
-func (x *QueryDefinition) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LastModified != nil {
-		v.Range(v.Path(path, "lastModified"), float64(*x.LastModified), 0, awsproto.NoBound)
-	}
-	for i, e := range x.LogGroupNames {
-		p := v.Index(v.Path(path, "logGroupNames"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 512)
-		v.Pattern(p, e, pattern3)
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 255)
-	}
-	if x.Parameters != nil {
-		v.Length(v.Path(path, "parameters"), x.Parameters, len(x.Parameters), awsproto.NoBound, 20)
-	}
-	for i, e := range x.Parameters {
-		p := v.Index(v.Path(path, "parameters"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.QueryDefinitionId != nil {
-		v.Length(v.Path(path, "queryDefinitionId"), *x.QueryDefinitionId, len([]rune(*x.QueryDefinitionId)), 1, 256)
-	}
-	if x.QueryLanguage != nil {
-		v.Enum(v.Path(path, "queryLanguage"), *x.QueryLanguage, []string{"CWLI", "SQL", "PPL"})
-	}
-	if x.QueryString != nil {
-		v.Length(v.Path(path, "queryString"), *x.QueryString, len([]rune(*x.QueryString)), 1, 10000)
-	}
-}
-
-// Validate checks QueryInfo against the model's constraints, reporting to v under path.
-func (x *QueryInfo) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreateTime != nil {
-		v.Range(v.Path(path, "createTime"), float64(*x.CreateTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupName != nil {
-		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
-	}
-	if x.QueryId != nil {
-		v.Length(v.Path(path, "queryId"), *x.QueryId, len([]rune(*x.QueryId)), 1, 256)
-	}
-	if x.QueryLanguage != nil {
-		v.Enum(v.Path(path, "queryLanguage"), *x.QueryLanguage, []string{"CWLI", "SQL", "PPL"})
-	}
-	if x.QueryString != nil {
-		v.Length(v.Path(path, "queryString"), *x.QueryString, len([]rune(*x.QueryString)), 0, 10000)
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"Scheduled", "Running", "Complete", "Failed", "Cancelled", "Timeout", "Unknown"})
-	}
-	if x.UserIdentity != nil {
-		v.Length(v.Path(path, "userIdentity"), *x.UserIdentity, len([]rune(*x.UserIdentity)), 1, 2048)
 	}
 }
 
@@ -4632,42 +2483,7 @@ func (x *QueryParameter) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "name"), x.Name != nil)
 	if x.Name != nil {
 		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 128)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern24)
-	}
-}
-
-// Validate checks QueryStatistics against the model's constraints, reporting to v under path.
-func (x *QueryStatistics) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks RecordField against the model's constraints, reporting to v under path.
-func (x *RecordField) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 64)
-	}
-}
-
-// Validate checks RejectedEntityInfo against the model's constraints, reporting to v under path.
-func (x *RejectedEntityInfo) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	v.Required(v.Path(path, "errorType"), x.ErrorType != nil)
-	if x.ErrorType != nil {
-		v.Enum(v.Path(path, "errorType"), *x.ErrorType, []string{"InvalidEntity", "InvalidTypeValue", "InvalidKeyAttributes", "InvalidAttributes", "EntitySizeTooLarge", "UnsupportedLogGroupType", "MissingRequiredFields"})
-	}
-}
-
-// Validate checks RejectedLogEventsInfo against the model's constraints, reporting to v under path.
-func (x *RejectedLogEventsInfo) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(v.Path(path, "name"), *x.Name, pattern23)
 	}
 }
 
@@ -4695,9 +2511,8 @@ func (x *RenameKeys) Validate(v *awsproto.Validator, path string) {
 	if x.Entries != nil {
 		v.Length(v.Path(path, "entries"), x.Entries, len(x.Entries), 1, 5)
 	}
-	for i, e := range x.Entries {
-		p := v.Index(v.Path(path, "entries"), i)
-		_ = p
+	for _, e := range x.Entries {
+		p := v.Path(path, "entries")
 		e.Validate(v, p)
 	}
 }
@@ -4712,32 +2527,6 @@ func (x *ResourceConfig) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks ResourcePolicy against the model's constraints, reporting to v under path.
-func (x *ResourcePolicy) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.PolicyDocument != nil {
-		v.Length(v.Path(path, "policyDocument"), *x.PolicyDocument, len([]rune(*x.PolicyDocument)), 1, 51200)
-	}
-	if x.PolicyScope != nil {
-		v.Enum(v.Path(path, "policyScope"), *x.PolicyScope, []string{"ACCOUNT", "RESOURCE"})
-	}
-	if x.RevisionId != nil {
-		v.Length(v.Path(path, "revisionId"), *x.RevisionId, len([]rune(*x.RevisionId)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks ResultField against the model's constraints, reporting to v under path.
-func (x *ResultField) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
 // Validate checks S3Configuration against the model's constraints, reporting to v under path.
 func (x *S3Configuration) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -4746,14 +2535,14 @@ func (x *S3Configuration) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "destinationIdentifier"), x.DestinationIdentifier != nil)
 	if x.DestinationIdentifier != nil {
 		v.Length(v.Path(path, "destinationIdentifier"), *x.DestinationIdentifier, len([]rune(*x.DestinationIdentifier)), awsproto.NoBound, 1024)
-		v.Pattern(v.Path(path, "destinationIdentifier"), *x.DestinationIdentifier, pattern25)
+		v.Pattern(v.Path(path, "destinationIdentifier"), *x.DestinationIdentifier, pattern24)
 	}
 	if x.KmsKeyId != nil {
 		v.Length(v.Path(path, "kmsKeyId"), *x.KmsKeyId, len([]rune(*x.KmsKeyId)), awsproto.NoBound, 256)
 	}
 	if x.OwnerAccountId != nil {
 		v.Length(v.Path(path, "ownerAccountId"), *x.OwnerAccountId, len([]rune(*x.OwnerAccountId)), 12, 12)
-		v.Pattern(v.Path(path, "ownerAccountId"), *x.OwnerAccountId, pattern1)
+		v.Pattern(v.Path(path, "ownerAccountId"), *x.OwnerAccountId, pattern13)
 	}
 	v.Required(v.Path(path, "roleArn"), x.RoleArn != nil)
 	if x.RoleArn != nil {
@@ -4771,103 +2560,6 @@ func (x *S3DeliveryConfiguration) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks S3TableIntegrationSource against the model's constraints, reporting to v under path.
-func (x *S3TableIntegrationSource) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreatedTimeStamp != nil {
-		v.Range(v.Path(path, "createdTimeStamp"), float64(*x.CreatedTimeStamp), 0, awsproto.NoBound)
-	}
-	if x.DataSource != nil {
-		x.DataSource.Validate(v, v.Path(path, "dataSource"))
-	}
-	if x.Identifier != nil {
-		v.Length(v.Path(path, "identifier"), *x.Identifier, len([]rune(*x.Identifier)), 1, 2048)
-	}
-	if x.ParentSourceIdentifier != nil {
-		v.Length(v.Path(path, "parentSourceIdentifier"), *x.ParentSourceIdentifier, len([]rune(*x.ParentSourceIdentifier)), 1, 2048)
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"ACTIVE", "UNHEALTHY", "FAILED", "DATA_SOURCE_DELETE_IN_PROGRESS"})
-	}
-	if x.StatusReason != nil {
-		v.Length(v.Path(path, "statusReason"), *x.StatusReason, len([]rune(*x.StatusReason)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks S3TablesIntegration against the model's constraints, reporting to v under path.
-func (x *S3TablesIntegration) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DatasourceName != nil {
-		v.Length(v.Path(path, "datasourceName"), *x.DatasourceName, len([]rune(*x.DatasourceName)), 1, 256)
-	}
-	if x.DatasourceType != nil {
-		v.Length(v.Path(path, "datasourceType"), *x.DatasourceType, len([]rune(*x.DatasourceType)), 1, 256)
-	}
-}
-
-// Validate checks ScheduledQueryDestination against the model's constraints, reporting to v under path.
-func (x *ScheduledQueryDestination) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.DestinationType != nil {
-		v.Enum(v.Path(path, "destinationType"), *x.DestinationType, []string{"S3"})
-	}
-	if x.Status != nil {
-		v.Enum(v.Path(path, "status"), *x.Status, []string{"IN_PROGRESS", "CLIENT_ERROR", "FAILED", "COMPLETE"})
-	}
-}
-
-// Validate checks ScheduledQuerySummary against the model's constraints, reporting to v under path.
-func (x *ScheduledQuerySummary) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.DestinationConfiguration != nil {
-		x.DestinationConfiguration.Validate(v, v.Path(path, "destinationConfiguration"))
-	}
-	if x.LastExecutionStatus != nil {
-		v.Enum(v.Path(path, "lastExecutionStatus"), *x.LastExecutionStatus, []string{"Running", "InvalidQuery", "Complete", "Failed", "Timeout"})
-	}
-	if x.LastTriggeredTime != nil {
-		v.Range(v.Path(path, "lastTriggeredTime"), float64(*x.LastTriggeredTime), 0, awsproto.NoBound)
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 255)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
-	}
-	if x.ScheduleExpression != nil {
-		v.Length(v.Path(path, "scheduleExpression"), *x.ScheduleExpression, len([]rune(*x.ScheduleExpression)), awsproto.NoBound, 256)
-	}
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"ENABLED", "DISABLED"})
-	}
-	if x.Timezone != nil {
-		v.Length(v.Path(path, "timezone"), *x.Timezone, len([]rune(*x.Timezone)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks SearchedLogStream against the model's constraints, reporting to v under path.
-func (x *SearchedLogStream) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LogStreamName != nil {
-		v.Length(v.Path(path, "logStreamName"), *x.LogStreamName, len([]rune(*x.LogStreamName)), 1, 512)
-		v.Pattern(v.Path(path, "logStreamName"), *x.LogStreamName, pattern12)
-	}
-}
-
 // Validate checks SplitString against the model's constraints, reporting to v under path.
 func (x *SplitString) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -4877,9 +2569,8 @@ func (x *SplitString) Validate(v *awsproto.Validator, path string) {
 	if x.Entries != nil {
 		v.Length(v.Path(path, "entries"), x.Entries, len(x.Entries), 1, 10)
 	}
-	for i, e := range x.Entries {
-		p := v.Index(v.Path(path, "entries"), i)
-		_ = p
+	for _, e := range x.Entries {
+		p := v.Path(path, "entries")
 		e.Validate(v, p)
 	}
 }
@@ -4911,36 +2602,26 @@ func (x *StartLiveTailRequest) Validate(v *awsproto.Validator, path string) {
 	if x.LogGroupIdentifiers != nil {
 		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 10)
 	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
+	for _, e := range x.LogGroupIdentifiers {
+		p := v.Path(path, "logGroupIdentifiers")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
+		v.Pattern(p, e, pattern9)
 	}
 	if x.LogStreamNamePrefixes != nil {
 		v.Length(v.Path(path, "logStreamNamePrefixes"), x.LogStreamNamePrefixes, len(x.LogStreamNamePrefixes), 1, 100)
 	}
-	for i, e := range x.LogStreamNamePrefixes {
-		p := v.Index(v.Path(path, "logStreamNamePrefixes"), i)
-		_ = p
+	for _, e := range x.LogStreamNamePrefixes {
+		p := v.Path(path, "logStreamNamePrefixes")
 		v.Length(p, e, len([]rune(e)), 1, 512)
-		v.Pattern(p, e, pattern12)
+		v.Pattern(p, e, pattern7)
 	}
 	if x.LogStreamNames != nil {
 		v.Length(v.Path(path, "logStreamNames"), x.LogStreamNames, len(x.LogStreamNames), 1, 100)
 	}
-	for i, e := range x.LogStreamNames {
-		p := v.Index(v.Path(path, "logStreamNames"), i)
-		_ = p
+	for _, e := range x.LogStreamNames {
+		p := v.Path(path, "logStreamNames")
 		v.Length(p, e, len([]rune(e)), 1, 512)
-		v.Pattern(p, e, pattern12)
-	}
-}
-
-// Validate checks StartLiveTailResponse against the model's constraints, reporting to v under path.
-func (x *StartLiveTailResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
+		v.Pattern(p, e, pattern7)
 	}
 }
 
@@ -4956,21 +2637,19 @@ func (x *StartQueryRequest) Validate(v *awsproto.Validator, path string) {
 	if x.Limit != nil {
 		v.Range(v.Path(path, "limit"), float64(*x.Limit), 1, 100000)
 	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
+	for _, e := range x.LogGroupIdentifiers {
+		p := v.Path(path, "logGroupIdentifiers")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
+		v.Pattern(p, e, pattern9)
 	}
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
-	for i, e := range x.LogGroupNames {
-		p := v.Index(v.Path(path, "logGroupNames"), i)
-		_ = p
+	for _, e := range x.LogGroupNames {
+		p := v.Path(path, "logGroupNames")
 		v.Length(p, e, len([]rune(e)), 1, 512)
-		v.Pattern(p, e, pattern3)
+		v.Pattern(p, e, pattern1)
 	}
 	if x.QueryLanguage != nil {
 		v.Enum(v.Path(path, "queryLanguage"), *x.QueryLanguage, []string{"CWLI", "SQL", "PPL"})
@@ -4985,16 +2664,6 @@ func (x *StartQueryRequest) Validate(v *awsproto.Validator, path string) {
 	}
 }
 
-// Validate checks StartQueryResponse against the model's constraints, reporting to v under path.
-func (x *StartQueryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.QueryId != nil {
-		v.Length(v.Path(path, "queryId"), *x.QueryId, len([]rune(*x.QueryId)), 1, 256)
-	}
-}
-
 // Validate checks StopQueryRequest against the model's constraints, reporting to v under path.
 func (x *StopQueryRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -5003,46 +2672,6 @@ func (x *StopQueryRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "queryId"), x.QueryId != nil)
 	if x.QueryId != nil {
 		v.Length(v.Path(path, "queryId"), *x.QueryId, len([]rune(*x.QueryId)), 1, 256)
-	}
-}
-
-// Validate checks StopQueryResponse against the model's constraints, reporting to v under path.
-func (x *StopQueryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-}
-
-// Validate checks SubscriptionFilter against the model's constraints, reporting to v under path.
-func (x *SubscriptionFilter) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.DestinationArn != nil {
-		v.Length(v.Path(path, "destinationArn"), *x.DestinationArn, len([]rune(*x.DestinationArn)), 1, awsproto.NoBound)
-	}
-	if x.Distribution != nil {
-		v.Enum(v.Path(path, "distribution"), *x.Distribution, []string{"Random", "ByLogStream"})
-	}
-	if x.FieldSelectionCriteria != nil {
-		v.Length(v.Path(path, "fieldSelectionCriteria"), *x.FieldSelectionCriteria, len([]rune(*x.FieldSelectionCriteria)), 0, 2000)
-	}
-	if x.FilterName != nil {
-		v.Length(v.Path(path, "filterName"), *x.FilterName, len([]rune(*x.FilterName)), 1, 512)
-		v.Pattern(v.Path(path, "filterName"), *x.FilterName, pattern12)
-	}
-	if x.FilterPattern != nil {
-		v.Length(v.Path(path, "filterPattern"), *x.FilterPattern, len([]rune(*x.FilterPattern)), 0, 1024)
-	}
-	if x.LogGroupName != nil {
-		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
-	}
-	if x.RoleArn != nil {
-		v.Length(v.Path(path, "roleArn"), *x.RoleArn, len([]rune(*x.RoleArn)), 1, awsproto.NoBound)
 	}
 }
 
@@ -5055,9 +2684,8 @@ func (x *SubstituteString) Validate(v *awsproto.Validator, path string) {
 	if x.Entries != nil {
 		v.Length(v.Path(path, "entries"), x.Entries, len(x.Entries), 1, 10)
 	}
-	for i, e := range x.Entries {
-		p := v.Index(v.Path(path, "entries"), i)
-		_ = p
+	for _, e := range x.Entries {
+		p := v.Path(path, "entries")
 		e.Validate(v, p)
 	}
 }
@@ -5099,16 +2727,15 @@ func (x *TagFilter) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "key"), x.Key != nil)
 	if x.Key != nil {
 		v.Length(v.Path(path, "key"), *x.Key, len([]rune(*x.Key)), 1, 128)
-		v.Pattern(v.Path(path, "key"), *x.Key, pattern10)
+		v.Pattern(v.Path(path, "key"), *x.Key, pattern5)
 	}
 	if x.Values != nil {
 		v.Length(v.Path(path, "values"), x.Values, len(x.Values), 0, 5)
 	}
-	for i, e := range x.Values {
-		p := v.Index(v.Path(path, "values"), i)
-		_ = p
+	for _, e := range x.Values {
+		p := v.Path(path, "values")
 		v.Length(p, e, len([]rune(e)), 0, 259)
-		v.Pattern(p, e, pattern26)
+		v.Pattern(p, e, pattern25)
 	}
 }
 
@@ -5120,19 +2747,19 @@ func (x *TagLogGroupRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "tags"), x.Tags != nil)
 	if x.Tags != nil {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -5151,12 +2778,12 @@ func (x *TagResourceRequest) Validate(v *awsproto.Validator, path string) {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, 50)
 	}
 	for k, e := range x.Tags {
-		p := v.Key(v.Path(path, "tags"), k)
+		p := v.Path(path, "tags")
 		_, _ = k, e
 		v.Length(p, k, len([]rune(k)), 1, 128)
-		v.Pattern(p, k, pattern10)
+		v.Pattern(p, k, pattern5)
 		v.Length(p, e, len([]rune(e)), awsproto.NoBound, 256)
-		v.Pattern(p, e, pattern11)
+		v.Pattern(p, e, pattern6)
 	}
 }
 
@@ -5173,22 +2800,9 @@ func (x *TestMetricFilterRequest) Validate(v *awsproto.Validator, path string) {
 	if x.LogEventMessages != nil {
 		v.Length(v.Path(path, "logEventMessages"), x.LogEventMessages, len(x.LogEventMessages), 1, 50)
 	}
-	for i, e := range x.LogEventMessages {
-		p := v.Index(v.Path(path, "logEventMessages"), i)
-		_ = p
+	for _, e := range x.LogEventMessages {
+		p := v.Path(path, "logEventMessages")
 		v.Length(p, e, len([]rune(e)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks TestMetricFilterResponse against the model's constraints, reporting to v under path.
-func (x *TestMetricFilterResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Matches {
-		p := v.Index(v.Path(path, "matches"), i)
-		_ = p
-		e.Validate(v, p)
 	}
 }
 
@@ -5201,65 +2815,17 @@ func (x *TestTransformerRequest) Validate(v *awsproto.Validator, path string) {
 	if x.LogEventMessages != nil {
 		v.Length(v.Path(path, "logEventMessages"), x.LogEventMessages, len(x.LogEventMessages), 1, 50)
 	}
-	for i, e := range x.LogEventMessages {
-		p := v.Index(v.Path(path, "logEventMessages"), i)
-		_ = p
+	for _, e := range x.LogEventMessages {
+		p := v.Path(path, "logEventMessages")
 		v.Length(p, e, len([]rune(e)), 1, awsproto.NoBound)
 	}
 	v.Required(v.Path(path, "transformerConfig"), x.TransformerConfig != nil)
 	if x.TransformerConfig != nil {
 		v.Length(v.Path(path, "transformerConfig"), x.TransformerConfig, len(x.TransformerConfig), 1, 20)
 	}
-	for i, e := range x.TransformerConfig {
-		p := v.Index(v.Path(path, "transformerConfig"), i)
-		_ = p
+	for _, e := range x.TransformerConfig {
+		p := v.Path(path, "transformerConfig")
 		e.Validate(v, p)
-	}
-}
-
-// Validate checks TestTransformerResponse against the model's constraints, reporting to v under path.
-func (x *TestTransformerResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.TransformedLogs {
-		p := v.Index(v.Path(path, "transformedLogs"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-}
-
-// Validate checks TransformedLogRecord against the model's constraints, reporting to v under path.
-func (x *TransformedLogRecord) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.EventMessage != nil {
-		v.Length(v.Path(path, "eventMessage"), *x.EventMessage, len([]rune(*x.EventMessage)), 1, awsproto.NoBound)
-	}
-	if x.TransformedEventMessage != nil {
-		v.Length(v.Path(path, "transformedEventMessage"), *x.TransformedEventMessage, len([]rune(*x.TransformedEventMessage)), 1, awsproto.NoBound)
-	}
-}
-
-// Validate checks TriggerHistoryRecord against the model's constraints, reporting to v under path.
-func (x *TriggerHistoryRecord) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	for i, e := range x.Destinations {
-		p := v.Index(v.Path(path, "destinations"), i)
-		_ = p
-		e.Validate(v, p)
-	}
-	if x.ExecutionStatus != nil {
-		v.Enum(v.Path(path, "executionStatus"), *x.ExecutionStatus, []string{"Running", "InvalidQuery", "Complete", "Failed", "Timeout"})
-	}
-	if x.QueryId != nil {
-		v.Length(v.Path(path, "queryId"), *x.QueryId, len([]rune(*x.QueryId)), 1, 256)
-	}
-	if x.TriggeredTimestamp != nil {
-		v.Range(v.Path(path, "triggeredTimestamp"), float64(*x.TriggeredTimestamp), 0, awsproto.NoBound)
 	}
 }
 
@@ -5272,9 +2838,8 @@ func (x *TrimString) Validate(v *awsproto.Validator, path string) {
 	if x.WithKeys != nil {
 		v.Length(v.Path(path, "withKeys"), x.WithKeys, len(x.WithKeys), 1, 10)
 	}
-	for i, e := range x.WithKeys {
-		p := v.Index(v.Path(path, "withKeys"), i)
-		_ = p
+	for _, e := range x.WithKeys {
+		p := v.Path(path, "withKeys")
 		v.Length(p, e, len([]rune(e)), 1, awsproto.NoBound)
 	}
 }
@@ -5288,9 +2853,8 @@ func (x *TypeConverter) Validate(v *awsproto.Validator, path string) {
 	if x.Entries != nil {
 		v.Length(v.Path(path, "entries"), x.Entries, len(x.Entries), 1, 5)
 	}
-	for i, e := range x.Entries {
-		p := v.Index(v.Path(path, "entries"), i)
-		_ = p
+	for _, e := range x.Entries {
+		p := v.Path(path, "entries")
 		e.Validate(v, p)
 	}
 }
@@ -5318,17 +2882,16 @@ func (x *UntagLogGroupRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "logGroupName"), x.LogGroupName != nil)
 	if x.LogGroupName != nil {
 		v.Length(v.Path(path, "logGroupName"), *x.LogGroupName, len([]rune(*x.LogGroupName)), 1, 512)
-		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern3)
+		v.Pattern(v.Path(path, "logGroupName"), *x.LogGroupName, pattern1)
 	}
 	v.Required(v.Path(path, "tags"), x.Tags != nil)
 	if x.Tags != nil {
 		v.Length(v.Path(path, "tags"), x.Tags, len(x.Tags), 1, awsproto.NoBound)
 	}
-	for i, e := range x.Tags {
-		p := v.Index(v.Path(path, "tags"), i)
-		_ = p
+	for _, e := range x.Tags {
+		p := v.Path(path, "tags")
 		v.Length(p, e, len([]rune(e)), 1, 128)
-		v.Pattern(p, e, pattern10)
+		v.Pattern(p, e, pattern5)
 	}
 }
 
@@ -5346,11 +2909,10 @@ func (x *UntagResourceRequest) Validate(v *awsproto.Validator, path string) {
 	if x.TagKeys != nil {
 		v.Length(v.Path(path, "tagKeys"), x.TagKeys, len(x.TagKeys), 0, 50)
 	}
-	for i, e := range x.TagKeys {
-		p := v.Index(v.Path(path, "tagKeys"), i)
-		_ = p
+	for _, e := range x.TagKeys {
+		p := v.Path(path, "tagKeys")
 		v.Length(p, e, len([]rune(e)), 1, 128)
-		v.Pattern(p, e, pattern10)
+		v.Pattern(p, e, pattern5)
 	}
 }
 
@@ -5362,7 +2924,7 @@ func (x *UpdateAnomalyRequest) Validate(v *awsproto.Validator, path string) {
 	v.Required(v.Path(path, "anomalyDetectorArn"), x.AnomalyDetectorArn != nil)
 	if x.AnomalyDetectorArn != nil {
 		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
+		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern9)
 	}
 	if x.AnomalyId != nil {
 		v.Length(v.Path(path, "anomalyId"), *x.AnomalyId, len([]rune(*x.AnomalyId)), 36, 36)
@@ -5389,25 +2951,17 @@ func (x *UpdateDeliveryConfigurationRequest) Validate(v *awsproto.Validator, pat
 	v.Required(v.Path(path, "id"), x.Id != nil)
 	if x.Id != nil {
 		v.Length(v.Path(path, "id"), *x.Id, len([]rune(*x.Id)), 1, 64)
-		v.Pattern(v.Path(path, "id"), *x.Id, pattern16)
+		v.Pattern(v.Path(path, "id"), *x.Id, pattern12)
 	}
 	if x.RecordFields != nil {
 		v.Length(v.Path(path, "recordFields"), x.RecordFields, len(x.RecordFields), 0, 128)
 	}
-	for i, e := range x.RecordFields {
-		p := v.Index(v.Path(path, "recordFields"), i)
-		_ = p
+	for _, e := range x.RecordFields {
+		p := v.Path(path, "recordFields")
 		v.Length(p, e, len([]rune(e)), 1, 64)
 	}
 	if x.S3DeliveryConfiguration != nil {
 		x.S3DeliveryConfiguration.Validate(v, v.Path(path, "s3DeliveryConfiguration"))
-	}
-}
-
-// Validate checks UpdateDeliveryConfigurationResponse against the model's constraints, reporting to v under path.
-func (x *UpdateDeliveryConfigurationResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
 	}
 }
 
@@ -5419,7 +2973,7 @@ func (x *UpdateLogAnomalyDetectorRequest) Validate(v *awsproto.Validator, path s
 	v.Required(v.Path(path, "anomalyDetectorArn"), x.AnomalyDetectorArn != nil)
 	if x.AnomalyDetectorArn != nil {
 		v.Length(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, len([]rune(*x.AnomalyDetectorArn)), 1, awsproto.NoBound)
-		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern2)
+		v.Pattern(v.Path(path, "anomalyDetectorArn"), *x.AnomalyDetectorArn, pattern9)
 	}
 	if x.AnomalyVisibilityTime != nil {
 		v.Range(v.Path(path, "anomalyVisibilityTime"), float64(*x.AnomalyVisibilityTime), 7, 90)
@@ -5451,16 +3005,6 @@ func (x *UpdateLookupTableRequest) Validate(v *awsproto.Validator, path string) 
 	}
 }
 
-// Validate checks UpdateLookupTableResponse against the model's constraints, reporting to v under path.
-func (x *UpdateLookupTableResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-}
-
 // Validate checks UpdateScheduledQueryRequest against the model's constraints, reporting to v under path.
 func (x *UpdateScheduledQueryRequest) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -5478,16 +3022,15 @@ func (x *UpdateScheduledQueryRequest) Validate(v *awsproto.Validator, path strin
 	}
 	v.Required(v.Path(path, "identifier"), x.Identifier != nil)
 	if x.Identifier != nil {
-		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern2)
+		v.Pattern(v.Path(path, "identifier"), *x.Identifier, pattern9)
 	}
 	if x.LogGroupIdentifiers != nil {
 		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 50)
 	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
+	for _, e := range x.LogGroupIdentifiers {
+		p := v.Path(path, "logGroupIdentifiers")
 		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
+		v.Pattern(p, e, pattern9)
 	}
 	v.Required(v.Path(path, "queryLanguage"), x.QueryLanguage != nil)
 	if x.QueryLanguage != nil {
@@ -5515,68 +3058,6 @@ func (x *UpdateScheduledQueryRequest) Validate(v *awsproto.Validator, path strin
 	}
 }
 
-// Validate checks UpdateScheduledQueryResponse against the model's constraints, reporting to v under path.
-func (x *UpdateScheduledQueryResponse) Validate(v *awsproto.Validator, path string) {
-	if x == nil {
-		return
-	}
-	if x.CreationTime != nil {
-		v.Range(v.Path(path, "creationTime"), float64(*x.CreationTime), 0, awsproto.NoBound)
-	}
-	if x.Description != nil {
-		v.Length(v.Path(path, "description"), *x.Description, len([]rune(*x.Description)), awsproto.NoBound, 1024)
-	}
-	if x.DestinationConfiguration != nil {
-		x.DestinationConfiguration.Validate(v, v.Path(path, "destinationConfiguration"))
-	}
-	if x.ExecutionRoleArn != nil {
-		v.Length(v.Path(path, "executionRoleArn"), *x.ExecutionRoleArn, len([]rune(*x.ExecutionRoleArn)), 1, awsproto.NoBound)
-	}
-	if x.LastExecutionStatus != nil {
-		v.Enum(v.Path(path, "lastExecutionStatus"), *x.LastExecutionStatus, []string{"Running", "InvalidQuery", "Complete", "Failed", "Timeout"})
-	}
-	if x.LastTriggeredTime != nil {
-		v.Range(v.Path(path, "lastTriggeredTime"), float64(*x.LastTriggeredTime), 0, awsproto.NoBound)
-	}
-	if x.LastUpdatedTime != nil {
-		v.Range(v.Path(path, "lastUpdatedTime"), float64(*x.LastUpdatedTime), 0, awsproto.NoBound)
-	}
-	if x.LogGroupIdentifiers != nil {
-		v.Length(v.Path(path, "logGroupIdentifiers"), x.LogGroupIdentifiers, len(x.LogGroupIdentifiers), 1, 50)
-	}
-	for i, e := range x.LogGroupIdentifiers {
-		p := v.Index(v.Path(path, "logGroupIdentifiers"), i)
-		_ = p
-		v.Length(p, e, len([]rune(e)), 1, 2048)
-		v.Pattern(p, e, pattern2)
-	}
-	if x.Name != nil {
-		v.Length(v.Path(path, "name"), *x.Name, len([]rune(*x.Name)), 1, 255)
-		v.Pattern(v.Path(path, "name"), *x.Name, pattern15)
-	}
-	if x.QueryLanguage != nil {
-		v.Enum(v.Path(path, "queryLanguage"), *x.QueryLanguage, []string{"CWLI", "SQL", "PPL"})
-	}
-	if x.QueryString != nil {
-		v.Length(v.Path(path, "queryString"), *x.QueryString, len([]rune(*x.QueryString)), 0, 10000)
-	}
-	if x.ScheduleEndTime != nil {
-		v.Range(v.Path(path, "scheduleEndTime"), float64(*x.ScheduleEndTime), 0, awsproto.NoBound)
-	}
-	if x.ScheduleExpression != nil {
-		v.Length(v.Path(path, "scheduleExpression"), *x.ScheduleExpression, len([]rune(*x.ScheduleExpression)), awsproto.NoBound, 256)
-	}
-	if x.ScheduleStartTime != nil {
-		v.Range(v.Path(path, "scheduleStartTime"), float64(*x.ScheduleStartTime), 0, awsproto.NoBound)
-	}
-	if x.State != nil {
-		v.Enum(v.Path(path, "state"), *x.State, []string{"ENABLED", "DISABLED"})
-	}
-	if x.Timezone != nil {
-		v.Length(v.Path(path, "timezone"), *x.Timezone, len([]rune(*x.Timezone)), 1, awsproto.NoBound)
-	}
-}
-
 // Validate checks UpperCaseString against the model's constraints, reporting to v under path.
 func (x *UpperCaseString) Validate(v *awsproto.Validator, path string) {
 	if x == nil {
@@ -5586,9 +3067,8 @@ func (x *UpperCaseString) Validate(v *awsproto.Validator, path string) {
 	if x.WithKeys != nil {
 		v.Length(v.Path(path, "withKeys"), x.WithKeys, len(x.WithKeys), 1, 10)
 	}
-	for i, e := range x.WithKeys {
-		p := v.Index(v.Path(path, "withKeys"), i)
-		_ = p
+	for _, e := range x.WithKeys {
+		p := v.Path(path, "withKeys")
 		v.Length(p, e, len([]rune(e)), 1, awsproto.NoBound)
 	}
 }
