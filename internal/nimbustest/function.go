@@ -6,52 +6,71 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
 
-var (
-	buildOnce sync.Once
-	zipBytes  []byte
-	buildErr  string
-)
+// builds caches one build per fixture package for the test binary.
+var builds sync.Map // package path → *build
+
+type build struct {
+	once sync.Once
+	zip  []byte
+	err  string
+}
 
 // FunctionZip returns a deployment package holding the test function
 // (package testfunc) built as `bootstrap` for provided.al2023. It is built
 // once per test binary; the test is skipped when no Go toolchain is found.
 func FunctionZip(t testing.TB) []byte {
 	t.Helper()
-	buildOnce.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = "skip: no go toolchain on PATH to build the test function"
-			return
-		}
-		dir, err := os.MkdirTemp("", "nimbus-testfunc-")
-		if err != nil {
-			buildErr = err.Error()
-			return
-		}
-		defer os.RemoveAll(dir)
-		bin := filepath.Join(dir, "bootstrap")
-		cmd := exec.Command(goTool, "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, "github.com/nimbus-dev/nimbus/internal/nimbustest/testfunc")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = "building the test function: " + err.Error() + "\n" + string(out)
-			return
-		}
-		zipBytes, err = ZipFiles(map[string]string{bin: "bootstrap"})
-		if err != nil {
-			buildErr = err.Error()
-		}
-	})
-	if buildErr != "" {
-		if len(buildErr) > 5 && buildErr[:5] == "skip:" {
-			t.Skip(buildErr)
-		}
-		t.Fatal(buildErr)
+	return fixtureZip(t, "github.com/nimbus-dev/nimbus/internal/nimbustest/testfunc")
+}
+
+// SDKFunctionZip returns the package of sdkfunc, a function that calls
+// Lambda with the AWS SDK from inside its instance.
+func SDKFunctionZip(t testing.TB) []byte {
+	t.Helper()
+	return fixtureZip(t, "github.com/nimbus-dev/nimbus/internal/nimbustest/sdkfunc")
+}
+
+func fixtureZip(t testing.TB, pkg string) []byte {
+	t.Helper()
+	v, _ := builds.LoadOrStore(pkg, &build{})
+	b := v.(*build)
+	b.once.Do(func() { b.zip, b.err = buildBootstrap(pkg) })
+	if strings.HasPrefix(b.err, "skip:") {
+		t.Skip(b.err)
 	}
-	return zipBytes
+	if b.err != "" {
+		t.Fatal(b.err)
+	}
+	return b.zip
+}
+
+// buildBootstrap builds pkg as a Lambda `bootstrap` and zips it.
+func buildBootstrap(pkg string) ([]byte, string) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		return nil, "skip: no go toolchain on PATH to build the test function"
+	}
+	dir, err := os.MkdirTemp("", "nimbus-testfunc-")
+	if err != nil {
+		return nil, err.Error()
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "bootstrap")
+	cmd := exec.Command(goTool, "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, "building " + pkg + ": " + err.Error() + "\n" + string(out)
+	}
+	zip, err := ZipFiles(map[string]string{bin: "bootstrap"})
+	if err != nil {
+		return nil, err.Error()
+	}
+	return zip, ""
 }
 
 // ZipFiles zips files (path on disk → name in the zip), keeping their modes.

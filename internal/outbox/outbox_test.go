@@ -53,6 +53,7 @@ func openDB(t *testing.T, dir string) *storage.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() }) // After the outboxes' cleanups; a second Close is harmless.
 	return db
 }
 
@@ -97,7 +98,9 @@ func TestUndeliveredMessagesSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	block := make(chan struct{})
+	running := make(chan struct{}, 2)
 	o.Handle("k", func(ctx context.Context, m *Message) error {
+		running <- struct{}{}
 		select {
 		case <-block:
 			return nil
@@ -111,6 +114,8 @@ func TestUndeliveredMessagesSurviveRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	<-running // Both deliveries are in flight when Close begins.
+	<-running
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := o.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -205,9 +210,16 @@ func TestAddIsAtomicWithTheCallersBatch(t *testing.T) {
 	}
 }
 
+// waitFor polls cond until it holds, for up to five seconds.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	waitForWithin(t, 5*time.Second, cond)
+}
+
+// waitForWithin polls cond until it holds or d passes.
+func waitForWithin(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("condition never held")

@@ -156,7 +156,12 @@ func (i *instance) next(w http.ResponseWriter, r *http.Request) error {
 
 	i.drainPipes() // output so far belongs before START
 	i.logStart(v)
-	i.sampleMemory() // a floor, should the process not survive the invocation
+	if v.cold {
+		// A floor, should the process not survive its first invocation; later
+		// ones have the peak sampled at the end of the one before (VmHWM only
+		// grows), so a warm invoke reads /proc once.
+		i.sampleMemory()
+	}
 	writeEvent(w, v, deadline)
 	return nil
 }

@@ -13,15 +13,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
-	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
 // Event selects what the function does.
 type Event struct {
-	// Action is echo (default), error, sleep, exit, panic, print, env,
-	// record or list-functions (calls Lambda with the SDK, as a function
-	// using its role would).
+	// Action is echo (default), error, sleep, exit, panic, print, env or record.
 	Action string `json:"action"`
 	// Millis is how long sleep sleeps.
 	Millis int `json:"ms"`
@@ -43,7 +39,6 @@ type Result struct {
 	Any       any               `json:"any,omitempty"`
 	Blob      string            `json:"blob,omitempty"`
 	Env       map[string]string `json:"env,omitempty"`
-	Functions []string          `json:"functions,omitempty"`
 }
 
 // count survives between invocations of a warm instance.
@@ -84,20 +79,6 @@ func handle(ctx context.Context, ev Event) (*Result, error) {
 		}
 		if ev.Millis > 0 {
 			time.Sleep(time.Duration(ev.Millis) * time.Millisecond)
-		}
-	case "list-functions":
-		// The SDK finds Nimbus through AWS_ENDPOINT_URL and signs with the
-		// credentials Nimbus issued to the instance.
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out, err := awslambda.NewFromConfig(cfg).ListFunctions(ctx, &awslambda.ListFunctionsInput{})
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range out.Functions {
-			res.Functions = append(res.Functions, *f.FunctionName)
 		}
 	default:
 		return nil, fmt.Errorf("unknown action %q", ev.Action)

@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,10 +45,22 @@ func (s *Service) enqueueAsync(f *function, t target, requestID string, payload 
 	return nil
 }
 
-// deliverAsync runs one queued Event invocation. It waits for capacity
-// rather than failing on throttles. A function error is final here (it is
-// logged in the function's log group); retries and destinations come with
-// the event invoke configuration.
+// maxEventAge is how long Lambda keeps trying an asynchronous event, its
+// default MaximumEventAgeInSeconds.
+const maxEventAge = 6 * time.Hour
+
+// throttleRetry is the delay before a throttled event is tried again: it
+// doubles from a tenth of a second to two seconds, so an event runs soon
+// after capacity frees without a throttled backlog spinning.
+func throttleRetry(attempts int) time.Duration {
+	return min(100*time.Millisecond<<min(attempts, 5), 2*time.Second)
+}
+
+// deliverAsync runs one queued Event invocation. A throttled event waits in
+// the outbox and is tried again, holding no worker, until it is older than
+// Lambda's maximum event age. A function error is final here (it is logged
+// in the function's log group); retries and destinations come with the
+// event invoke configuration.
 func (s *Service) deliverAsync(ctx context.Context, m *outbox.Message) error {
 	var ev asyncEvent
 	if err := json.Unmarshal(m.Body, &ev); err != nil {
@@ -59,24 +72,39 @@ func (s *Service) deliverAsync(ctx context.Context, m *outbox.Message) error {
 		s.cfg.Logger.Warn("dropping an asynchronous invocation of a deleted function", "function", ev.Function, "request_id", ev.RequestID)
 		return nil
 	}
+	if age := s.cfg.Clock.Now().Sub(ev.Received); age > maxEventAge {
+		s.logAsync(f, ev.RequestID, fmt.Sprintf("dropped: the event is %s old, past the maximum event age of %s", age.Round(time.Second), maxEventAge))
+		return nil
+	}
 	resp, err := s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
-		ID:              ev.RequestID,
-		Payload:         ev.Payload,
-		InvokedARN:      ev.InvokedARN,
-		TraceID:         ev.Trace,
-		WaitForCapacity: true,
+		ID:         ev.RequestID,
+		Payload:    ev.Payload,
+		InvokedARN: ev.InvokedARN,
+		TraceID:    ev.Trace,
 	})
+	var throttled *runtime.ThrottleError
+	if errors.As(err, &throttled) {
+		return outbox.Retry(throttleRetry(m.Attempts), err)
+	}
 	if err != nil {
 		// Shutting down or an internal failure: the event stays queued.
 		return err
 	}
-	if resp.FunctionError != "" && s.cfg.Logs != nil {
-		msg := fmt.Sprintf("%s Asynchronous invocation %s failed: %s: %s",
-			s.cfg.Clock.Now().UTC().Format(time.RFC3339Nano), ev.RequestID, resp.ErrorType, truncate(resp.Payload, 1024))
-		s.cfg.Logs.AppendFunctionLogs(f.Account, f.Region, f.logGroup(), asyncStream(s.cfg.Clock.Now()),
-			[]logevent.Event{{Time: s.cfg.Clock.Now(), Message: msg}})
+	if resp.FunctionError != "" {
+		s.logAsync(f, ev.RequestID, fmt.Sprintf("failed: %s: %s", resp.ErrorType, truncate(resp.Payload, 1024)))
 	}
 	return nil
+}
+
+// logAsync writes what became of an asynchronous invocation to the
+// function's log group.
+func (s *Service) logAsync(f *function, requestID, what string) {
+	if s.cfg.Logs == nil {
+		return
+	}
+	now := s.cfg.Clock.Now()
+	msg := fmt.Sprintf("%s Asynchronous invocation %s %s", now.UTC().Format(time.RFC3339Nano), requestID, what)
+	s.cfg.Logs.AppendFunctionLogs(f.Account, f.Region, f.logGroup(), asyncStream(now), []logevent.Event{{Time: now, Message: msg}})
 }
 
 // asyncStream is the log stream Nimbus writes asynchronous failures to.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/nimbus-dev/nimbus/internal/auth"
@@ -25,17 +26,18 @@ func TestVerifiedAuthAndFunctionCredentials(t *testing.T) {
 	client := lambda.NewFromConfig(n.ConfigFor("AKIDADMIN", "admin-secret", "us-east-1"))
 	createFunction(t, client, "caller", func(in *lambda.CreateFunctionInput) {
 		in.Role = aws.String("arn:aws:iam::123456789012:role/r")
+		in.Code = &types.FunctionCode{ZipFile: nimbustest.SDKFunctionZip(t)}
 	})
-	out, res := invoke(t, client, "caller", map[string]any{"action": "list-functions"})
-	if out.FunctionError != nil {
-		t.Fatalf("the function's own SDK call failed: %v", res)
+	out, err := client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("caller")})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if fns, _ := res["functions"].([]any); len(fns) != 1 || fns[0] != "caller" {
-		t.Errorf("the function listed %v, want its own account's [caller]", res["functions"])
+	if out.FunctionError != nil || string(out.Payload) != `["caller"]` {
+		t.Fatalf("the function's own SDK call answered %s (error %v); want its own account's [\"caller\"]", out.Payload, out.FunctionError)
 	}
 
 	bad := lambda.NewFromConfig(n.ConfigFor("AKIDADMIN", "wrong", "us-east-1"), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
-	_, err := bad.ListFunctions(context.Background(), &lambda.ListFunctionsInput{})
+	_, err = bad.ListFunctions(context.Background(), &lambda.ListFunctionsInput{})
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "InvalidSignatureException" {
 		t.Fatalf("a wrong secret answered %v", err)

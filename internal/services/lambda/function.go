@@ -17,22 +17,22 @@ type functionKey struct {
 // function is the stored record of one function ($LATEST). Records are
 // immutable once published in Service.functions: writers store a copy.
 type function struct {
-	Account      string            `json:"account"`
-	Region       string            `json:"region"`
-	Name         string            `json:"name"`
-	Runtime      string            `json:"runtime"`
-	Handler      string            `json:"handler"`
-	Role         string            `json:"role"`
-	Description  string            `json:"description"`
-	MemorySize   int32             `json:"memorySize"`
-	Timeout      int32             `json:"timeout"`
-	Ephemeral    int32             `json:"ephemeralStorage"`
-	Architecture string            `json:"architecture"`
+	Account      string `json:"account"`
+	Region       string `json:"region"`
+	Name         string `json:"name"`
+	Runtime      string `json:"runtime"`
+	Handler      string `json:"handler"`
+	Role         string `json:"role"`
+	Description  string `json:"description"`
+	MemorySize   int32  `json:"memorySize"`
+	Timeout      int32  `json:"timeout"`
+	Ephemeral    int32  `json:"ephemeralStorage"`
+	Architecture string `json:"architecture"`
 	// Environment is nil when never set (Lambda then omits it) and empty
 	// when set to no variables.
-	Environment  map[string]string `json:"environment"`
-	DeadLetter   string            `json:"deadLetterTarget,omitempty"`
-	Tags         map[string]string `json:"tags,omitempty"`
+	Environment map[string]string `json:"environment"`
+	DeadLetter  string            `json:"deadLetterTarget,omitempty"`
+	Tags        map[string]string `json:"tags,omitempty"`
 	// CodeSHA256 is the base64 SHA-256 of the zip, as AWS reports it; the
 	// code is unpacked under CodeDir/<hex sha256>.
 	CodeSHA256   string    `json:"codeSha256"`

@@ -380,4 +380,3 @@ func checkConfig(f *function) error {
 func errQualified() error {
 	return ErrInvalidParameterValueException("This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
 }
-

@@ -203,20 +203,8 @@ func classify(events []InputLogEvent, now, expiredBefore int64) ([]newEvent, *Re
 	return accepted, rejected
 }
 
-// AppendFunctionLogs is the in-process sink for function logs (it
-// satisfies the runtime's LogSink). It creates the group, with
-// Config.DefaultRetentionDays, and the stream when they do not exist, and
-// appends the events without the age checks of PutLogEvents. Events need
-// not be in order. Writes are not synced (the store syncs within a second);
-// errors are logged, since the runtime has no use for them. Safe for
-// concurrent use.
-func (s *Service) AppendFunctionLogs(account, region, group, stream string, events []logevent.Event) {
-	if err := s.appendFunctionLogs(account, region, group, stream, events); err != nil {
-		s.log.Error("logs: storing function logs", "account", account, "region", region,
-			"group", group, "stream", stream, "events", len(events), "err", err)
-	}
-}
-
+// appendFunctionLogs stores one batch of function log events; see
+// AppendFunctionLogs.
 func (s *Service) appendFunctionLogs(account, region, group, stream string, events []logevent.Event) error {
 	names := &CreateLogStreamRequest{LogGroupName: &group, LogStreamName: &stream}
 	if err := s.Spec().Validate(names); err != nil {

@@ -61,6 +61,8 @@ type Service struct {
 	// events), striped by (account, region, group).
 	locks [64]sync.Mutex
 
+	sink *functionSink
+
 	sweepInterval time.Duration
 	sweepMu       sync.Mutex // guards sweepTimer and closed
 	sweepTimer    clock.Timer
@@ -96,6 +98,7 @@ func New(cfg Config) (*Service, error) {
 	if s.sweepInterval > 0 {
 		s.scheduleSweep()
 	}
+	s.startSink()
 	return s, nil
 }
 
@@ -106,9 +109,11 @@ func (s *Service) Spec() *awsproto.Spec {
 	return s.specVal
 }
 
-// Close stops the retention sweeper and waits for a sweep in progress. It
-// does not close the DB. Requests must have ended; Close is idempotent.
+// Close stores the function log events still queued, stops the retention
+// sweeper and waits for a sweep in progress. It does not close the DB.
+// Requests must have ended; Close is idempotent.
 func (s *Service) Close() error {
+	s.closeSink()
 	s.sweepMu.Lock()
 	s.closed = true
 	if s.sweepTimer != nil {

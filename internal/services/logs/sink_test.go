@@ -43,6 +43,7 @@ func TestAppendFunctionLogs(t *testing.T) {
 			})
 			e.clock.Advance(time.Second)
 			e.svc.AppendFunctionLogs(account1, region, group, stream, []logevent.Event{{Time: epoch.Add(time.Second), Message: "second batch"}})
+			e.svc.FlushFunctionLogs()
 
 			if diff := cmp.Diff(tt.wantRetention, retentionOf(t, c, group)); diff != "" {
 				t.Errorf("retentionInDays (-want +got):\n%s", diff)
@@ -64,6 +65,7 @@ func TestAppendFunctionLogs(t *testing.T) {
 		c := e.client(account1)
 		createGroup(t, c, "/aws/lambda/fn")
 		e.svc.AppendFunctionLogs(account1, region, "/aws/lambda/fn", "s", []logevent.Event{{Message: "x"}})
+		e.svc.FlushFunctionLogs()
 		if got := retentionOf(t, c, "/aws/lambda/fn"); got != nil {
 			t.Errorf("retentionInDays = %d, want none", *got)
 		}
@@ -73,6 +75,7 @@ func TestAppendFunctionLogs(t *testing.T) {
 		e := start(t)
 		e.svc.AppendFunctionLogs(account1, region, "bad name", "s", []logevent.Event{{Message: "x"}})
 		e.svc.AppendFunctionLogs(account1, region, "g", "bad:stream", []logevent.Event{{Message: "x"}})
+		e.svc.FlushFunctionLogs()
 		if n := storedEvents(t, e.db); n != 0 {
 			t.Errorf("stored events = %d, want 0", n)
 		}
@@ -116,6 +119,7 @@ func TestConcurrentAppends(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	e.svc.FlushFunctionLogs()
 	count := func(group string, streams ...string) int {
 		got, _ := filterAll(t, c, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: &group, LogStreamNames: streams})
 		seen := map[string]bool{}
