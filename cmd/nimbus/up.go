@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ func newUpCommand() *cobra.Command {
 		credentialFlags []string
 		credentialsFile string
 		logLevel        string
+		cpuProfile      string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -57,6 +59,17 @@ func newUpCommand() *cobra.Command {
 			if cfg.VerifyAuth && len(cfg.Credentials) == 0 {
 				return fmt.Errorf("--auth verify needs credentials: --credentials AKID:SECRET[:ACCOUNT] or --credentials-file")
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return runUp(cmd, cfg)
 		},
 	}
@@ -73,6 +86,7 @@ func newUpCommand() *cobra.Command {
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "how long an idle function instance stays warm")
 	f.IntVar(&cfg.LogRetentionDays, "log-retention-days", 30, "retention of log groups Nimbus creates (function logs); 0 = never expire")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops")
 	return cmd
 }
 

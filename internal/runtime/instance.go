@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -60,6 +59,7 @@ type instance struct {
 	// Set by start before the process goroutines run.
 	cmd            *exec.Cmd
 	pid            int
+	peak           *peakMemory
 	stdout, stderr *pipeReader
 	startedAt      time.Time
 	exited         chan struct{} // closed when the process has been reaped
@@ -168,6 +168,7 @@ func (i *instance) start(spec runtimeSpec) error {
 		return &entrypointError{err.Error()}
 	}
 	i.cmd, i.pid = cmd, cmd.Process.Pid
+	i.peak = openPeakMemory(i.pid)
 	i.stdout = newPipeReader(outR, &lineSplitter{log: i.log})
 	i.stderr = newPipeReader(errR, &lineSplitter{log: i.log})
 	m.wg.Add(3)
@@ -187,6 +188,7 @@ func (i *instance) waitExit() {
 	m := i.m
 	err := i.cmd.Wait()
 	_ = syscall.Kill(-i.pid, syscall.SIGKILL) // leftovers of its process group
+	i.peak.close()
 	stop := false
 	m.mu.Lock()
 	i.exitErr, i.hasExited = err, true
@@ -353,8 +355,8 @@ func (i *instance) drainPipes() {
 // rounded up. m.mu must not be held.
 func (i *instance) sampleMemory() int {
 	mb := 0
-	if i.cmd != nil {
-		mb = readVmHWM(i.pid)
+	if i.peak != nil {
+		mb = i.peak.readMB()
 	}
 	i.m.mu.Lock()
 	defer i.m.mu.Unlock()
@@ -364,25 +366,56 @@ func (i *instance) sampleMemory() int {
 	return i.maxMemMB
 }
 
-// readVmHWM returns /proc/<pid>/status's VmHWM in MB, rounded up, or 0.
-func readVmHWM(pid int) int {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+// peakMemory reads a process's VmHWM through a /proc/<pid>/status file it
+// keeps open: re-reading an open proc file costs a fraction of opening it
+// again, and this is read once per invocation. Safe for concurrent use.
+type peakMemory struct {
+	mu  sync.Mutex
+	f   *os.File // nil once closed or if it could not be opened
+	buf []byte
+}
+
+func openPeakMemory(pid int) *peakMemory {
+	f, _ := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	return &peakMemory{f: f, buf: make([]byte, 8192)}
+}
+
+// readMB returns VmHWM in MB, rounded up, or 0 when it cannot be read.
+func (p *peakMemory) readMB() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return 0
+	}
+	n, err := p.f.ReadAt(p.buf, 0)
+	if n == 0 && err != nil {
+		return 0
+	}
+	return parseVmHWM(p.buf[:n])
+}
+
+func (p *peakMemory) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f != nil {
+		p.f.Close()
+		p.f = nil
+	}
+}
+
+// parseVmHWM finds "VmHWM:   1234 kB" in a /proc status file and returns
+// it in MB, rounded up, or 0.
+func parseVmHWM(status []byte) int {
+	_, rest, ok := bytes.Cut(status, []byte("\nVmHWM:"))
+	if !ok {
+		return 0
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	kb, err := strconv.Atoi(string(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(" kB"))))
 	if err != nil {
 		return 0
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("VmHWM:"))
-		if !ok {
-			continue
-		}
-		kb, err := strconv.Atoi(string(bytes.TrimSuffix(bytes.TrimSpace(rest), []byte(" kB"))))
-		if err != nil {
-			return 0
-		}
-		return (kb + 1023) / 1024
-	}
-	return 0
+	return (kb + 1023) / 1024
 }
 
 // exitText is how Lambda words a runtime's exit.

@@ -703,3 +703,24 @@ func TestIdleInstanceExitIsRemoved(t *testing.T) {
 		t.Errorf("after the idle instance died: %+v, want a working cold start", resp)
 	}
 }
+
+func TestParseVmHWM(t *testing.T) {
+	tests := []struct {
+		name   string
+		status string
+		want   int
+	}{
+		{"rounds up", "Name:\tbootstrap\nVmPeak:\t  9000 kB\nVmHWM:\t    1025 kB\nVmRSS:\t 1000 kB\n", 2},
+		{"exact", "Name:\tx\nVmHWM:\t2048 kB\n", 2},
+		{"missing", "Name:\tx\nVmRSS:\t2048 kB\n", 0},
+		{"garbage", "Name:\tx\nVmHWM:\tlots kB\n", 0},
+		{"truncated", "Name:\tx\nVmHWM:", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := parseVmHWM([]byte(tt.status)); got != tt.want {
+				t.Errorf("parseVmHWM = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}

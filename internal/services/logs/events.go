@@ -206,10 +206,6 @@ func classify(events []InputLogEvent, now, expiredBefore int64) ([]newEvent, *Re
 // appendFunctionLogs stores one batch of function log events; see
 // AppendFunctionLogs.
 func (s *Service) appendFunctionLogs(account, region, group, stream string, events []logevent.Event) error {
-	names := &CreateLogStreamRequest{LogGroupName: &group, LogStreamName: &stream}
-	if err := s.Spec().Validate(names); err != nil {
-		return err
-	}
 	defer s.lockGroup(account, region, group)()
 	now := s.nowMillis()
 	b := s.db.NewBatch()
@@ -218,12 +214,20 @@ func (s *Service) appendFunctionLogs(account, region, group, stream string, even
 	if err != nil {
 		return err
 	}
-	if g == nil {
-		s.createGroupLocked(b, account, region, group, s.defaultRetention)
-	}
 	st, err := s.loadStream(account, region, group, stream)
 	if err != nil {
 		return err
+	}
+	if g == nil || st == nil {
+		// Names are checked when they are first stored; a stored stream's
+		// names were valid.
+		names := &CreateLogStreamRequest{LogGroupName: &group, LogStreamName: &stream}
+		if err := s.Spec().Validate(names); err != nil {
+			return err
+		}
+	}
+	if g == nil {
+		s.createGroupLocked(b, account, region, group, s.defaultRetention)
 	}
 	if st == nil {
 		st = &streamRecord{Name: stream, Created: now}
