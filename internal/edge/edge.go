@@ -106,7 +106,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if serviceName == "" {
 			serviceName = "unknown"
 		}
-		awsproto.WriteJSONError(w, protocol, false, awserr.NotImplemented(serviceName, ""))
+		writeUnknownServiceError(w, r, serviceName, requestID)
 		return
 	}
 	e.serve(w, r, spec, requestID)
@@ -228,4 +228,21 @@ func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, spec *awsp
 	}
 	e.cfg.Logger.Error("internal error", "service", spec.Name, "request_id", awsproto.Info(ctx).ID, "error", err)
 	spec.WriteError(w, awserr.Internal())
+}
+
+// writeUnknownServiceError answers a service Nimbus does not serve, in the
+// protocol its client will parse: the query protocol's XML for form posts,
+// S3's XML for S3, awsJson for X-Amz-Target calls, restJson otherwise.
+func writeUnknownServiceError(w http.ResponseWriter, r *http.Request, service, requestID string) {
+	e := awserr.NotImplemented(service, "")
+	switch {
+	case strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
+		awsproto.WriteQueryError(w, e, requestID)
+	case service == "s3":
+		awsproto.WriteRestXMLError(w, e, requestID)
+	case r.Header.Get("X-Amz-Target") != "":
+		awsproto.WriteJSONError(w, awsproto.JSON10, false, e)
+	default:
+		awsproto.WriteJSONError(w, awsproto.RestJSON, false, e)
+	}
 }

@@ -191,3 +191,42 @@ func TestVerifyMode(t *testing.T) {
 		t.Errorf("presigned call answered %d %v", resp.StatusCode, out)
 	}
 }
+
+// A service Nimbus does not serve answers NotImplemented in the wire
+// protocol its client parses, so SDKs surface the code and message.
+func TestUnknownServiceSpeaksTheClientsProtocol(t *testing.T) {
+	srv, _ := newEdge(t, false)
+	tests := []struct {
+		name        string
+		contentType string
+		target      string
+		scope       string
+		wantType    string
+		wantBody    string
+	}{
+		{"query", "application/x-www-form-urlencoded", "", "sqs", "text/xml", "<Code>NotImplemented</Code><Message>The service sqs is not implemented by Nimbus yet</Message>"},
+		{"rest-xml", "", "", "s3", "text/xml", "<Error><Code>NotImplemented</Code>"},
+		{"json", "application/x-amz-json-1.0", "DynamoDB_20120810.ListTables", "dynamodb", "application/x-amz-json-1.0", `"__type":"NotImplemented"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", srv.URL+"/", strings.NewReader("Action=ListQueues"))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			if tt.target != "" {
+				req.Header.Set("X-Amz-Target", tt.target)
+			}
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/"+tt.scope+"/aws4_request, SignedHeaders=host, Signature=00")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotImplemented || resp.Header.Get("Content-Type") != tt.wantType || !strings.Contains(string(body), tt.wantBody) {
+				t.Errorf("answered %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+			}
+		})
+	}
+}

@@ -3,12 +3,18 @@
 // concurrency and tags. Functions run as local processes through
 // internal/runtime; asynchronous invokes travel through internal/outbox.
 //
-// Not done yet (each answers NotImplemented or is ignored as noted):
-//   - versions and aliases (PublishVersion, CreateAlias…): only $LATEST exists;
-//   - layers, function URLs, event source mappings, code signing, provisioned
-//     concurrency, event invoke configs and destinations (the SQS issue);
-//   - code from S3 (Code.S3Bucket) until S3 exists; container images;
-//   - VpcConfig, FileSystemConfigs, TracingConfig, KMSKeyArn, SnapStart,
-//     LoggingConfig are stored where the model has them, not acted on;
-//   - InvokeWithResponseStream and the legacy InvokeAsync.
+// Not done yet:
+//   - versions and aliases (PublishVersion, CreateAlias…) answer
+//     NotImplemented; Publish=true is refused by name; only $LATEST exists;
+//   - layers are refused by name; function URLs, event source mappings,
+//     code signing, provisioned concurrency, event invoke configs and
+//     destinations answer NotImplemented (the SQS issue brings the async
+//     ones); a failed Event invoke is logged, not retried;
+//   - code from S3 (Code.S3Bucket) and container images are refused by name;
+//   - LoggingConfig other than Text to /aws/lambda/NAME is refused by name;
+//   - VpcConfig, TracingConfig and KMSKeyArn are stored and reported, not
+//     acted on; FileSystemConfigs, SnapStart, ImageConfig and
+//     EphemeralStorage beyond its size are accepted and ignored;
+//   - InvokeWithResponseStream and the legacy InvokeAsync answer
+//     NotImplemented.
 package lambda
