@@ -43,33 +43,21 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	}
 	f := &function{
 		Account: t.key.Account, Region: t.key.Region, Name: t.key.Name,
-		Runtime:      *in.Runtime,
-		Handler:      *in.Handler,
-		Role:         deref(in.Role, ""),
-		Description:  deref(in.Description, ""),
-		MemorySize:   deref(in.MemorySize, 128),
-		Timeout:      deref(in.Timeout, 3),
+		MemorySize:   128,
+		Timeout:      3,
 		Ephemeral:    512,
 		Architecture: "x86_64",
 		Tags:         in.Tags,
-		KMSKeyArn:    deref(in.KMSKeyArn, ""),
-		Vpc:          in.VpcConfig,
-	}
-	if in.EphemeralStorage != nil {
-		f.Ephemeral = deref(in.EphemeralStorage.Size, 512)
 	}
 	if len(in.Architectures) == 1 {
 		f.Architecture = in.Architectures[0]
 	}
-	if in.Environment != nil {
-		f.Environment = nonNilMap(in.Environment.Variables)
-	}
-	if in.DeadLetterConfig != nil {
-		f.DeadLetter = deref(in.DeadLetterConfig.TargetArn, "")
-	}
-	if in.TracingConfig != nil {
-		f.TracingMode = deref(in.TracingConfig.Mode, "")
-	}
+	settings{
+		Runtime: in.Runtime, Handler: in.Handler, Role: in.Role, Description: in.Description,
+		MemorySize: in.MemorySize, Timeout: in.Timeout, EphemeralStorage: in.EphemeralStorage,
+		Environment: in.Environment, DeadLetterConfig: in.DeadLetterConfig, TracingConfig: in.TracingConfig,
+		KMSKeyArn: in.KMSKeyArn, VpcConfig: in.VpcConfig,
+	}.apply(f)
 	if err := checkConfig(f); err != nil {
 		return nil, err
 	}
@@ -227,44 +215,58 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 		return nil, err
 	}
 	return s.update(ctx, deref(in.FunctionName, ""), in.RevisionId, func(f *function) error {
-		if in.Runtime != nil {
-			f.Runtime = *in.Runtime
-		}
-		if in.Handler != nil {
-			f.Handler = *in.Handler
-		}
-		if in.Role != nil {
-			f.Role = *in.Role
-		}
-		if in.Description != nil {
-			f.Description = *in.Description
-		}
-		if in.MemorySize != nil {
-			f.MemorySize = *in.MemorySize
-		}
-		if in.Timeout != nil {
-			f.Timeout = *in.Timeout
-		}
-		if in.EphemeralStorage != nil && in.EphemeralStorage.Size != nil {
-			f.Ephemeral = *in.EphemeralStorage.Size
-		}
-		if in.Environment != nil {
-			f.Environment = nonNilMap(in.Environment.Variables)
-		}
-		if in.DeadLetterConfig != nil {
-			f.DeadLetter = deref(in.DeadLetterConfig.TargetArn, "")
-		}
-		if in.TracingConfig != nil {
-			f.TracingMode = deref(in.TracingConfig.Mode, "")
-		}
-		if in.KMSKeyArn != nil {
-			f.KMSKeyArn = *in.KMSKeyArn
-		}
-		if in.VpcConfig != nil {
-			f.Vpc = in.VpcConfig
-		}
+		settings{
+			Runtime: in.Runtime, Handler: in.Handler, Role: in.Role, Description: in.Description,
+			MemorySize: in.MemorySize, Timeout: in.Timeout, EphemeralStorage: in.EphemeralStorage,
+			Environment: in.Environment, DeadLetterConfig: in.DeadLetterConfig, TracingConfig: in.TracingConfig,
+			KMSKeyArn: in.KMSKeyArn, VpcConfig: in.VpcConfig,
+		}.apply(f)
 		return checkConfig(f)
 	})
+}
+
+// settings are the configuration members that CreateFunction and
+// UpdateFunctionConfiguration share; nil members leave a setting as it is.
+type settings struct {
+	Runtime, Handler, Role, Description, KMSKeyArn *string
+	MemorySize, Timeout                            *int32
+	EphemeralStorage                               *EphemeralStorage
+	Environment                                    *Environment
+	DeadLetterConfig                               *DeadLetterConfig
+	TracingConfig                                  *TracingConfig
+	VpcConfig                                      *VpcConfig
+}
+
+// apply writes the members that are set into f.
+func (c settings) apply(f *function) {
+	setIf(&f.Runtime, c.Runtime)
+	setIf(&f.Handler, c.Handler)
+	setIf(&f.Role, c.Role)
+	setIf(&f.Description, c.Description)
+	setIf(&f.KMSKeyArn, c.KMSKeyArn)
+	setIf(&f.MemorySize, c.MemorySize)
+	setIf(&f.Timeout, c.Timeout)
+	if c.EphemeralStorage != nil {
+		setIf(&f.Ephemeral, c.EphemeralStorage.Size)
+	}
+	if c.Environment != nil {
+		f.Environment = nonNilMap(c.Environment.Variables)
+	}
+	if c.DeadLetterConfig != nil {
+		f.DeadLetter = deref(c.DeadLetterConfig.TargetArn, "")
+	}
+	if c.TracingConfig != nil {
+		f.TracingMode = deref(c.TracingConfig.Mode, "")
+	}
+	if c.VpcConfig != nil {
+		f.Vpc = c.VpcConfig
+	}
+}
+
+func setIf[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
 }
 
 // update applies change to a copy of the function's record and stores it
