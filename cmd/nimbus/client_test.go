@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 )
@@ -33,12 +31,7 @@ func TestInvokeAndLogsCommands(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	client := lambda.NewFromConfig(n.Config())
-	if _, err := client.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
-		FunctionName: aws.String("cli"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: nimbustest.FunctionZip(t)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	nimbustest.CreateFunction(t, client, "cli")
 	endpoint := []string{"--endpoint", n.URL(), "--region", "us-east-1"}
 
 	out, _, err := run(t, append([]string{"invoke", "cli", "--payload", `{"action":"echo","any":"from the cli"}`}, endpoint...)...)

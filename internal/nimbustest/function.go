@@ -3,12 +3,17 @@ package nimbustest
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
 
 // builds caches one build per fixture package for the test binary.
@@ -104,4 +109,18 @@ func ZipFiles(files map[string]string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// CreateFunction deploys the test function (FunctionZip) under name with
+// the provided.al2023 runtime, failing the test on error.
+func CreateFunction(t testing.TB, client *lambda.Client, name string) *lambda.CreateFunctionOutput {
+	t.Helper()
+	out, err := client.CreateFunction(context.Background(), &lambda.CreateFunctionInput{
+		FunctionName: aws.String(name), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
+		Role: aws.String("arn:aws:iam::000000000000:role/test"), Code: &types.FunctionCode{ZipFile: FunctionZip(t)},
+	})
+	if err != nil {
+		t.Fatalf("CreateFunction(%s): %v", name, err)
+	}
+	return out
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
@@ -69,12 +68,7 @@ func TestShutdownLetsInFlightInvocationsFinish(t *testing.T) {
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config())
 	ctx := context.Background()
-	if _, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String("slow"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: nimbustest.FunctionZip(t)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	nimbustest.CreateFunction(t, client, "slow")
 	type result struct {
 		out *lambda.InvokeOutput
 		err error
@@ -104,12 +98,7 @@ func TestCodeLocationServesTheZip(t *testing.T) {
 	client := lambda.NewFromConfig(n.Config())
 	zip := nimbustest.FunctionZip(t)
 	ctx := context.Background()
-	if _, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String("zipped"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: zip},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	nimbustest.CreateFunction(t, client, "zipped")
 	got, err := client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("zipped")})
 	if err != nil {
 		t.Fatal(err)
@@ -134,12 +123,7 @@ func TestCodeLocationIsSignedAndExpires(t *testing.T) {
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config())
 	ctx := context.Background()
-	if _, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String("signed"), Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
-		Role: aws.String("arn:aws:iam::000000000000:role/r"), Code: &types.FunctionCode{ZipFile: nimbustest.FunctionZip(t)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	nimbustest.CreateFunction(t, client, "signed")
 	got, err := client.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("signed")})
 	if err != nil {
 		t.Fatal(err)
