@@ -101,6 +101,11 @@ type Response struct {
 	// LogTail is, when Request.Tail, the last 4096 bytes of the invocation's
 	// log, START to REPORT.
 	LogTail []byte
+	// The REPORT figures below are set when Invoke returned after the
+	// invocation ended: with Request.Tail, or when it failed. Otherwise
+	// Invoke answers as soon as the runtime posts its result, the figures
+	// are zero, and they reach only the REPORT log line.
+	//
 	// Duration is the invocation's run time; BilledDuration adds the init
 	// duration and rounds up to the millisecond, as REPORT does.
 	Duration, BilledDuration time.Duration

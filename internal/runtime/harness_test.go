@@ -225,15 +225,34 @@ func newRequestID() string {
 	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }
 
-// invoke runs payload and fails the test on an Invoke error.
+// invoke runs payload and fails the test on an Invoke error. It asks for
+// the log tail, so Invoke returns once the invocation has ended, with its
+// REPORT figures; TestEarlyAnswer covers answers without it.
 func (h *harness) invoke(fn *Function, payload string) (*Request, *Response) {
 	h.t.Helper()
-	req := &Request{ID: newRequestID(), Payload: []byte(payload)}
+	req := &Request{ID: newRequestID(), Payload: []byte(payload), Tail: true}
 	resp, err := h.m.Invoke(context.Background(), fn, req)
 	if err != nil {
 		h.t.Fatalf("Invoke(%s): %v", payload, err)
 	}
+	settle(h.t, h.m)
 	return req, resp
+}
+
+// settle waits until every invocation that answered its caller early has
+// finished (logged END and REPORT, freed its instance).
+func settle(t *testing.T, m *Manager) {
+	t.Helper()
+	waitFor(t, "invocations to finish", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		for _, p := range m.pools {
+			if p.finishing > 0 {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // waitFor polls cond until it holds or 10 s pass.

@@ -42,17 +42,20 @@ type result struct {
 }
 
 // invocation is one Request on one instance. Its fields are guarded by m.mu,
-// except fn, req and ended, which never change.
+// except fn, req, ended and responded, which never change.
 type invocation struct {
 	fn    *Function
 	req   *Request
 	ended chan struct{} // closed when outcome is set
+	// responded is closed when the runtime has posted a result.
+	responded chan struct{}
 
 	phase       phase
 	receiving   bool // a /response or /error body is being read
 	result      *result
 	outcome     outcome
 	cold        bool
+	early       bool // the caller was answered before the invocation ended
 	deliveredAt time.Time
 	endedAt     time.Time
 	timer       clock.Timer
@@ -60,7 +63,7 @@ type invocation struct {
 }
 
 func newInvocation(fn *Function, req *Request) *invocation {
-	return &invocation{fn: fn, req: req, ended: make(chan struct{})}
+	return &invocation{fn: fn, req: req, ended: make(chan struct{}), responded: make(chan struct{})}
 }
 
 // end sets the outcome unless one is set. m.mu must be held.
@@ -98,6 +101,7 @@ func (m *Manager) coldStart(ctx context.Context, fn *Function, spec runtimeSpec,
 		m.mu.Lock()
 		m.releaseLocked(poolKey{fn.Account, fn.Region, fn.Name})
 		m.mu.Unlock()
+		m.inflight.Done()
 		return nil, err
 	}
 	m.mu.Lock()
@@ -120,16 +124,50 @@ func (m *Manager) coldStart(ctx context.Context, fn *Function, spec runtimeSpec,
 	return i.run(ctx, v)
 }
 
-// run waits for v to end on i and finishes it.
+// run waits for v to end on i and finishes it, then releases v's
+// m.inflight count.
+//
+// A caller that does not want the log tail gets the function's answer as
+// soon as the runtime posts it, as on Lambda; the invocation goes on until
+// the runtime asks for its next event (or dies, or times out) and is
+// finished in the background: END and REPORT logged, instance and slot
+// freed.
 func (i *instance) run(ctx context.Context, v *invocation) (*Response, error) {
+	var responded <-chan struct{}
+	if !v.req.Tail {
+		responded = v.responded
+	}
 	select {
 	case <-v.ended:
 	case <-ctx.Done():
-		i.m.mu.Lock()
-		v.end(i.m, outcomeCanceled)
-		i.m.mu.Unlock()
+		i.cancel(v)
+	case <-responded:
+		m := i.m
+		m.mu.Lock()
+		res := v.result
+		v.early = true
+		m.pools[i.key].finishing++
+		m.mu.Unlock()
+		go func() {
+			defer m.inflight.Done()
+			select {
+			case <-v.ended:
+			case <-ctx.Done():
+				i.cancel(v)
+			}
+			i.finish(ctx, v)
+		}()
+		return &Response{Payload: res.payload, FunctionError: res.functionError, ErrorType: res.errorType, ColdStart: v.cold}, nil
 	}
+	defer i.m.inflight.Done()
 	return i.finish(ctx, v)
+}
+
+// cancel ends v because its caller's context ended.
+func (i *instance) cancel(v *invocation) {
+	i.m.mu.Lock()
+	v.end(i.m, outcomeCanceled)
+	i.m.mu.Unlock()
 }
 
 // finish writes the end of v's log, returns i to its pool or stops it,
@@ -237,6 +275,9 @@ func (i *instance) platformAnswer(v *invocation, o outcome, res *result, exitErr
 func (i *instance) release(healthy bool) {
 	m := i.m
 	m.mu.Lock()
+	if v := i.inv; v != nil && v.early {
+		m.pools[i.key].finishing--
+	}
 	i.inv = nil
 	stop := !(healthy && i.parkLocked())
 	if stop && i.state != stateDead {

@@ -75,7 +75,17 @@ type pool struct {
 	revision string      // the revision last invoked
 	idle     []*instance // most recently used last
 	active   int         // busy or starting
+	// finishing counts invocations that have answered their caller but
+	// whose runtime has not asked for its next event yet: instances about
+	// to be idle.
+	finishing int
 }
+
+// finishWait bounds how long an invoke waits for a finishing instance of
+// its function before it starts another one or is throttled. Runtimes ask
+// for their next event microseconds after posting a result; a sequential
+// caller must find the instance it just used, not start a second.
+const finishWait = 20 * time.Millisecond
 
 // NewManager returns a Manager with cfg's defaults filled in.
 func NewManager(cfg Config) (*Manager, error) {
@@ -147,7 +157,8 @@ func (m *Manager) Invoke(ctx context.Context, fn *Function, req *Request) (*Resp
 	if err != nil {
 		return nil, err
 	}
-	defer m.inflight.Done()
+	// From here the invocation owns an m.inflight count, released by run
+	// when the invocation is finished.
 	inv := newInvocation(fn, req)
 	if inst == nil {
 		return m.coldStart(ctx, fn, spec, inv)
@@ -168,6 +179,7 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*ins
 	}()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var patience <-chan time.Time // set once we wait for a finishing instance
 	for {
 		if m.closed {
 			return nil, ErrClosed
@@ -186,13 +198,20 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*ins
 		case m.active[fn.Account] >= m.cfg.AccountConcurrency:
 			reason = ReasonAccount
 		}
-		if reason == "" {
+		waitForFinish := p.finishing > 0 && (reason != "" || len(p.idle) == 0) && !expired(patience)
+		switch {
+		case waitForFinish:
+			if patience == nil {
+				t := time.NewTimer(finishWait)
+				defer t.Stop()
+				patience = t.C
+			}
+		case reason == "":
 			p.active++
 			m.active[fn.Account]++
 			m.inflight.Add(1)
 			return p.popIdle(), nil
-		}
-		if !req.WaitForCapacity {
+		case !req.WaitForCapacity:
 			return nil, &ThrottleError{Reason: reason}
 		}
 		freed := m.freed
@@ -200,11 +219,26 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*ins
 		select {
 		case <-freed:
 			m.mu.Lock()
+		case <-patience:
+			m.mu.Lock()
+			patience = closedTime
 		case <-ctx.Done():
 			m.mu.Lock()
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// closedTime is a channel that is always ready: patience that has run out.
+var closedTime = func() <-chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
+
+// expired reports whether a patience channel has run out.
+func expired(patience <-chan time.Time) bool {
+	return patience == closedTime
 }
 
 // release gives back a slot taken by acquire. m.mu must be held.

@@ -193,6 +193,7 @@ func TestRetire(t *testing.T) {
 	if resp := <-done; resp == nil || string(resp.Payload) != `"slept"` {
 		t.Errorf("retired busy invocation answered %+v", resp)
 	}
+	settle(t, h.m)
 	if s := h.m.Stats(); s.Running != 0 {
 		t.Errorf("after the retired instance's invocation, Stats = %+v", s)
 	}
@@ -722,5 +723,43 @@ func TestParseVmHWM(t *testing.T) {
 				t.Errorf("parseVmHWM = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// Without a log tail, Invoke answers as soon as the runtime posts its
+// result; the invocation finishes in the background, and the next
+// sequential call still finds the same warm instance.
+func TestEarlyAnswer(t *testing.T) {
+	h := newHarness(t, fixtures.lambda, Config{})
+	fn := h.fn("early")
+	one := 1
+	fn.ReservedConcurrency = &one // a second instance would be throttled
+	var counts []float64
+	for n := 0; n < 20; n++ {
+		resp, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"count"}`)})
+		if err != nil {
+			t.Fatalf("call %d: %v", n, err)
+		}
+		if resp.LogTail != nil || resp.FunctionError != "" {
+			t.Fatalf("call %d answered %+v", n, resp)
+		}
+		var count float64
+		json.Unmarshal(resp.Payload, &count)
+		counts = append(counts, count)
+	}
+	for n, c := range counts {
+		if c != float64(n+1) {
+			t.Fatalf("counts %v: sequential calls did not all reuse one instance", counts)
+		}
+	}
+	settle(t, h.m)
+	reports := 0
+	for _, e := range h.sink.messages(fn.LogGroup) {
+		if strings.HasPrefix(e, "REPORT RequestId: ") {
+			reports++
+		}
+	}
+	if reports != 20 {
+		t.Errorf("%d REPORT lines, want 20", reports)
 	}
 }

@@ -275,6 +275,7 @@ func (i *instance) post(w http.ResponseWriter, r *http.Request, build func([]byt
 	}
 	v.result = res
 	v.phase = phaseResponded
+	close(v.responded)
 	m.mu.Unlock()
 	if tooLarge {
 		return errTooLarge
