@@ -53,10 +53,13 @@ func TestFunctionLogsReachCloudWatchLogs(t *testing.T) {
 	_ = out
 	logs := cloudwatchlogs.NewFromConfig(n.Config())
 	ctx := context.Background()
-	groups, err := logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/chatty")})
-	if err != nil || len(groups.LogGroups) != 1 {
-		t.Fatalf("DescribeLogGroups = %+v, %v", groups, err)
-	}
+	// The caller has its answer before the log lines are stored.
+	var groups *cloudwatchlogs.DescribeLogGroupsOutput
+	waitUntil(t, func() bool {
+		var err error
+		groups, err = logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/chatty")})
+		return err == nil && len(groups.LogGroups) == 1
+	})
 	if got := aws.ToInt32(groups.LogGroups[0].RetentionInDays); got != 30 {
 		t.Errorf("implicit function log group retention = %d days, want the 30-day default", got)
 	}
