@@ -35,6 +35,10 @@ type Function struct {
 	// ReservedConcurrency limits the function's concurrent executions; nil
 	// means unreserved and 0 means always throttled.
 	ReservedConcurrency *int
+	// AccountReserved is the sum of the reservations of the account's
+	// functions in the region: unreserved functions share what is left of
+	// Config.AccountConcurrency, as on Lambda.
+	AccountReserved int
 	// LogGroup is the log group, "/aws/lambda/<Name>" when empty.
 	LogGroup string
 }

@@ -56,6 +56,7 @@ type invocation struct {
 	outcome     outcome
 	cold        bool
 	early       bool // the caller was answered before the invocation ended
+	unreserved  bool // its slot is from the account's unreserved share
 	deliveredAt time.Time
 	endedAt     time.Time
 	timer       clock.Timer
@@ -99,7 +100,7 @@ func (m *Manager) coldStart(ctx context.Context, fn *Function, spec runtimeSpec,
 	i, err := m.newInstance(fn)
 	if err != nil {
 		m.mu.Lock()
-		m.releaseLocked(poolKey{fn.Account, fn.Region, fn.Name})
+		m.releaseLocked(poolKey{fn.Account, fn.Region, fn.Name}, v.unreserved)
 		m.mu.Unlock()
 		m.inflight.Done()
 		return nil, err
@@ -275,15 +276,19 @@ func (i *instance) platformAnswer(v *invocation, o outcome, res *result, exitErr
 func (i *instance) release(healthy bool) {
 	m := i.m
 	m.mu.Lock()
-	if v := i.inv; v != nil && v.early {
-		m.pools[i.key].finishing--
+	unreserved := false
+	if v := i.inv; v != nil {
+		unreserved = v.unreserved
+		if v.early {
+			m.pools[i.key].finishing--
+		}
 	}
 	i.inv = nil
 	stop := !(healthy && i.parkLocked())
 	if stop && i.state != stateDead {
 		i.setState(stateDead)
 	}
-	m.releaseLocked(i.key)
+	m.releaseLocked(i.key, unreserved)
 	m.mu.Unlock()
 	if stop {
 		i.shutdown()

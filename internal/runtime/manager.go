@@ -56,19 +56,27 @@ type Manager struct {
 
 	// mu guards the scheduling state: pools, counts, instance states and
 	// invocation phases.
-	mu        sync.Mutex
-	closed    bool
-	killing   bool // Close ran out of time: new assignments are killed
-	pools     map[poolKey]*pool
-	active    map[string]int // busy or starting instances, per account
-	freed     chan struct{}  // closed and replaced whenever a slot frees
-	instances map[*instance]struct{}
+	mu      sync.Mutex
+	closed  bool
+	killing bool // Close ran out of time: new assignments are killed
+	pools   map[poolKey]*pool
+	active  map[scope]int // busy or starting instances, per account and region
+	// unreserved counts the active instances of functions without reserved
+	// concurrency; they share what the reservations leave of the quota.
+	unreserved map[scope]int
+	freed      chan struct{} // closed and replaced whenever a slot frees
+	instances  map[*instance]struct{}
 
 	inflight sync.WaitGroup // Invoke calls past admission
 	wg       sync.WaitGroup // instance goroutines
 }
 
 type poolKey struct{ account, region, name string }
+
+// scope is where a concurrency quota applies: an account in a region.
+type scope struct{ account, region string }
+
+func (k poolKey) scope() scope { return scope{k.account, k.region} }
 
 // pool is one function's instances.
 type pool struct {
@@ -114,13 +122,14 @@ func NewManager(cfg Config) (*Manager, error) {
 		cfg.InstanceID = randomID
 	}
 	m := &Manager{
-		cfg:       cfg,
-		clock:     cfg.Clock,
-		log:       cfg.Logger,
-		pools:     map[poolKey]*pool{},
-		active:    map[string]int{},
-		freed:     make(chan struct{}),
-		instances: map[*instance]struct{}{},
+		cfg:        cfg,
+		clock:      cfg.Clock,
+		log:        cfg.Logger,
+		pools:      map[poolKey]*pool{},
+		active:     map[scope]int{},
+		unreserved: map[scope]int{},
+		freed:      make(chan struct{}),
+		instances:  map[*instance]struct{}{},
 	}
 	if cfg.WorkDir == "" {
 		dir, err := os.MkdirTemp("", "nimbus-runtime-")
@@ -153,13 +162,14 @@ func (m *Manager) Invoke(ctx context.Context, fn *Function, req *Request) (*Resp
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	inst, err := m.acquire(ctx, fn, req)
+	inst, unreserved, err := m.acquire(ctx, fn, req)
 	if err != nil {
 		return nil, err
 	}
 	// From here the invocation owns an m.inflight count, released by run
 	// when the invocation is finished.
 	inv := newInvocation(fn, req)
+	inv.unreserved = unreserved
 	if inst == nil {
 		return m.coldStart(ctx, fn, spec, inv)
 	}
@@ -169,7 +179,10 @@ func (m *Manager) Invoke(ctx context.Context, fn *Function, req *Request) (*Resp
 
 // acquire takes a concurrency slot for fn and returns an idle instance to
 // run on, or nil when a new one must be started.
-func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*instance, error) {
+//
+// unreserved reports whether the slot came from the account's unreserved
+// share; release gives it back there.
+func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (_ *instance, unreserved bool, _ error) {
 	key := poolKey{fn.Account, fn.Region, fn.Name}
 	var stale []*instance
 	defer func() {
@@ -182,7 +195,7 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*ins
 	var patience <-chan time.Time // set once we wait for a finishing instance
 	for {
 		if m.closed {
-			return nil, ErrClosed
+			return nil, false, ErrClosed
 		}
 		p := m.pools[key]
 		if p == nil {
@@ -191,11 +204,15 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*ins
 		}
 		p.revision = fn.Revision
 		stale = append(stale, p.dropStale()...)
+		sc := key.scope()
+		unreserved := fn.ReservedConcurrency == nil
 		reason := ""
 		switch {
-		case fn.ReservedConcurrency != nil && p.active >= *fn.ReservedConcurrency:
+		case !unreserved && p.active >= *fn.ReservedConcurrency:
 			reason = ReasonReserved
-		case m.active[fn.Account] >= m.cfg.AccountConcurrency:
+		case unreserved && m.unreserved[sc] >= m.cfg.AccountConcurrency-fn.AccountReserved:
+			reason = ReasonAccount
+		case m.active[sc] >= m.cfg.AccountConcurrency:
 			reason = ReasonAccount
 		}
 		waitForFinish := p.finishing > 0 && (reason != "" || len(p.idle) == 0) && !expired(patience)
@@ -208,11 +225,14 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*ins
 			}
 		case reason == "":
 			p.active++
-			m.active[fn.Account]++
+			m.active[sc]++
+			if unreserved {
+				m.unreserved[sc]++
+			}
 			m.inflight.Add(1)
-			return p.popIdle(), nil
+			return p.popIdle(), unreserved, nil
 		case !req.WaitForCapacity:
-			return nil, &ThrottleError{Reason: reason}
+			return nil, false, &ThrottleError{Reason: reason}
 		}
 		freed := m.freed
 		m.mu.Unlock()
@@ -224,7 +244,7 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (*ins
 			patience = closedTime
 		case <-ctx.Done():
 			m.mu.Lock()
-			return nil, ctx.Err()
+			return nil, false, ctx.Err()
 		}
 	}
 }
@@ -242,13 +262,20 @@ func expired(patience <-chan time.Time) bool {
 }
 
 // release gives back a slot taken by acquire. m.mu must be held.
-func (m *Manager) releaseLocked(key poolKey) {
+func (m *Manager) releaseLocked(key poolKey, unreserved bool) {
 	if p := m.pools[key]; p != nil {
 		p.active--
 	}
-	m.active[key.account]--
-	if m.active[key.account] == 0 {
-		delete(m.active, key.account)
+	sc := key.scope()
+	m.active[sc]--
+	if m.active[sc] == 0 {
+		delete(m.active, sc)
+	}
+	if unreserved {
+		m.unreserved[sc]--
+		if m.unreserved[sc] == 0 {
+			delete(m.unreserved, sc)
+		}
 	}
 	close(m.freed)
 	m.freed = make(chan struct{})

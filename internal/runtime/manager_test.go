@@ -763,3 +763,43 @@ func TestEarlyAnswer(t *testing.T) {
 		t.Errorf("%d REPORT lines, want 20", reports)
 	}
 }
+
+// Concurrency is a quota per account and region: reservations are carved
+// out of it, and unreserved functions share what is left.
+func TestUnreservedFunctionsShareWhatReservationsLeave(t *testing.T) {
+	h := newHarness(t, fixtures.lambda, Config{AccountConcurrency: 3})
+	slow := func(fn *Function) chan error {
+		done := make(chan error, 1)
+		go func() {
+			_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":400}`)})
+			done <- err
+		}()
+		return done
+	}
+	unreserved := h.fn("shared")
+	unreserved.AccountReserved = 2 // another function holds 2 of the 3
+	busy := slow(unreserved)
+	waitFor(t, "the unreserved share in use", func() bool { return h.m.Stats().Busy == 1 })
+	var throttled *ThrottleError
+	if _, err := h.m.Invoke(context.Background(), unreserved, &Request{ID: newRequestID(), Payload: []byte(`{}`)}); !errors.As(err, &throttled) || throttled.Reason != ReasonAccount {
+		t.Fatalf("a second unreserved invoke with 2 of 3 reserved: %v, want %s", err, ReasonAccount)
+	}
+	// The same function in another region has its own quota.
+	elsewhere := h.fn("shared")
+	elsewhere.Region = "eu-west-1"
+	elsewhere.AccountReserved = 2
+	if _, err := h.m.Invoke(context.Background(), elsewhere, &Request{ID: newRequestID(), Payload: []byte(`{}`), Tail: true}); err != nil {
+		t.Fatalf("another region's quota was used up: %v", err)
+	}
+	// A reserved function runs within its reservation while the share is full.
+	two := 2
+	reserved := h.fn("reserved")
+	reserved.ReservedConcurrency = &two
+	reserved.AccountReserved = 2
+	if _, err := h.m.Invoke(context.Background(), reserved, &Request{ID: newRequestID(), Payload: []byte(`{}`), Tail: true}); err != nil {
+		t.Fatalf("a reserved function was throttled by the unreserved share: %v", err)
+	}
+	if err := <-busy; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -148,13 +148,14 @@ func TestRuntimeAPIInitTimeout(t *testing.T) {
 // phase p (pending ones on a starting instance, as on a cold start).
 func fuzzInstance(p phase) (*instance, *invocation) {
 	m := &Manager{
-		cfg:       Config{IdleTimeout: time.Minute, InitTimeout: time.Minute},
-		clock:     clock.NewFake(time.Unix(1700000000, 0)),
-		log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		pools:     map[poolKey]*pool{},
-		active:    map[string]int{},
-		freed:     make(chan struct{}),
-		instances: map[*instance]struct{}{},
+		cfg:        Config{IdleTimeout: time.Minute, InitTimeout: time.Minute},
+		clock:      clock.NewFake(time.Unix(1700000000, 0)),
+		log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		pools:      map[poolKey]*pool{},
+		active:     map[scope]int{},
+		unreserved: map[scope]int{},
+		freed:      make(chan struct{}),
+		instances:  map[*instance]struct{}{},
 	}
 	fn := &Function{Name: "f", Timeout: time.Second}
 	i := &instance{

@@ -25,13 +25,8 @@ func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionCon
 	}
 	var out *Concurrency
 	_, err = s.updateMeta(ctx, deref(in.FunctionName, ""), func(f *function) error {
-		reserved := int32(0)
 		s.mu.RLock()
-		for k, other := range s.functions {
-			if k.Account == info.Account && k.Region == info.Region && k != f.key() && other.Reserved != nil {
-				reserved += *other.Reserved
-			}
-		}
+		reserved := s.reserved[regionKey{info.Account, info.Region}] - deref(f.Reserved, 0)
 		s.mu.RUnlock()
 		if left := int32(s.cfg.AccountConcurrency) - reserved - n; left < minUnreserved {
 			return ErrInvalidParameterValueException("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", minUnreserved)
@@ -72,17 +67,14 @@ func (s *Service) DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunct
 func (s *Service) GetAccountSettings(ctx context.Context, _ *GetAccountSettingsRequest) (*GetAccountSettingsResponse, error) {
 	info := awsproto.Info(ctx)
 	var count, codeSize int64
-	reserved := int32(0)
 	s.mu.RLock()
 	for k, f := range s.functions {
 		if k.Account == info.Account && k.Region == info.Region {
 			count++
 			codeSize += f.CodeSize
-			if f.Reserved != nil {
-				reserved += *f.Reserved
-			}
 		}
 	}
+	reserved := s.reserved[regionKey{info.Account, info.Region}]
 	s.mu.RUnlock()
 	return &GetAccountSettingsResponse{
 		AccountLimit: &AccountLimit{

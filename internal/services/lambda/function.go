@@ -9,6 +9,9 @@ import (
 // latest is the only version until versions are published.
 const latest = "$LATEST"
 
+// regionKey names an account's region, where concurrency quotas apply.
+type regionKey struct{ Account, Region string }
+
 // functionKey names a function within the whole server.
 type functionKey struct {
 	Account, Region, Name string

@@ -133,5 +133,8 @@ func (s *Service) runtimeFunction(f *function) *runtime.Function {
 		n := int(*f.Reserved)
 		fn.ReservedConcurrency = &n
 	}
+	s.mu.RLock()
+	fn.AccountReserved = int(s.reserved[regionKey{f.Account, f.Region}])
+	s.mu.RUnlock()
 	return fn
 }

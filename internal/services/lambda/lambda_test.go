@@ -346,8 +346,14 @@ func TestThrottling(t *testing.T) {
 		FunctionName: aws.String("limited"), ReservedConcurrentExecutions: aws.Int32(950),
 	})
 	wantAPIError(t, err, "InvalidParameterValueException", "UnreservedConcurrentExecution below its minimum value of [100]")
+	if _, err := client.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{
+		FunctionName: aws.String("limited"), ReservedConcurrentExecutions: aws.Int32(900),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	settings, err := client.GetAccountSettings(ctx, &lambda.GetAccountSettingsInput{})
-	if err != nil || settings.AccountLimit.ConcurrentExecutions != 1000 || settings.AccountUsage.FunctionCount != 1 {
+	if err != nil || settings.AccountLimit.ConcurrentExecutions != 1000 || aws.ToInt32(settings.AccountLimit.UnreservedConcurrentExecutions) != 100 ||
+		settings.AccountUsage.FunctionCount != 1 {
 		t.Fatalf("GetAccountSettings = %+v, %v", settings, err)
 	}
 }

@@ -62,6 +62,9 @@ type Service struct {
 	// record, so that invokes do not read the store.
 	mu        sync.RWMutex
 	functions map[functionKey]*function
+	// reserved is the sum of the functions' reserved concurrency per
+	// account and region, which unreserved functions cannot use.
+	reserved map[regionKey]int32
 	// writeMu serialises control-plane writes so that a read-modify-write
 	// of a record is atomic.
 	writeMu sync.Mutex
@@ -84,7 +87,7 @@ func New(cfg Config) (*Service, error) {
 	if err := os.MkdirAll(cfg.CodeDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the code directory: %w", err)
 	}
-	s := &Service{cfg: cfg, functions: map[functionKey]*function{}, codeKey: make([]byte, 32)}
+	s := &Service{cfg: cfg, functions: map[functionKey]*function{}, reserved: map[regionKey]int32{}, codeKey: make([]byte, 32)}
 	rand.Read(s.codeKey)
 	s.api = s.spec()
 	if err := s.load(); err != nil {

@@ -29,6 +29,7 @@ func (s *Service) load() error {
 			return fmt.Errorf("decoding a stored function: %w", err)
 		}
 		s.functions[f.key()] = &f
+		s.account(f.key(), +1)
 		return nil
 	})
 	if err != nil {
@@ -85,9 +86,19 @@ func (s *Service) save(f *function) error {
 		return fmt.Errorf("storing function %s: %w", f.Name, err)
 	}
 	s.mu.Lock()
+	s.account(f.key(), -1)
 	s.functions[f.key()] = f
+	s.account(f.key(), +1)
 	s.mu.Unlock()
 	return nil
+}
+
+// account adds (sign +1) or removes (-1) the stored function k's
+// reservation to its region's total. s.mu must be held.
+func (s *Service) account(k functionKey, sign int32) {
+	if f := s.functions[k]; f != nil && f.Reserved != nil {
+		s.reserved[regionKey{k.Account, k.Region}] += sign * *f.Reserved
+	}
 }
 
 // remove deletes f's record. Callers hold writeMu.
@@ -96,6 +107,7 @@ func (s *Service) remove(k functionKey) error {
 		return fmt.Errorf("deleting function %s: %w", k.Name, err)
 	}
 	s.mu.Lock()
+	s.account(k, -1)
 	delete(s.functions, k)
 	s.mu.Unlock()
 	return nil
