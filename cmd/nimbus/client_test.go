@@ -68,6 +68,20 @@ func TestInvokeAndLogsCommands(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// --follow keeps printing until interrupted.
+	followCtx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	cmd := newRootCommand()
+	var followed bytes.Buffer
+	cmd.SetOut(&followed)
+	cmd.SetArgs(append([]string{"logs", "cli", "--follow", "--since", "1h"}, endpoint...))
+	if err := cmd.ExecuteContext(followCtx); err != nil {
+		t.Fatalf("logs --follow: %v", err)
+	}
+	if !strings.Contains(followed.String(), "cli log line") {
+		t.Errorf("logs --follow printed %q", followed.String())
+	}
+
 	out, _, err = run(t, "version")
 	if err != nil || !strings.HasPrefix(out, "nimbus ") {
 		t.Fatalf("version printed %q, %v", out, err)

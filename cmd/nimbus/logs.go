@@ -39,6 +39,9 @@ func newLogsCommand() *cobra.Command {
 						LogGroupName: aws.String(group), StartTime: aws.Int64(start), NextToken: token,
 					})
 					if err != nil {
+						if follow && cmd.Context().Err() != nil {
+							return nil // interrupted while following
+						}
 						return err
 					}
 					for _, e := range out.Events {
