@@ -203,19 +203,21 @@ func (s *Server) Start() error {
 // Nimbus back through it.
 func (s *Server) startServices() error {
 	cfg := s.cfg
+	// Instance scratch directories left by a crash hold nothing durable.
+	workDir := filepath.Join(s.dataDir, "instances")
+	if err := os.RemoveAll(workDir); err != nil {
+		return fmt.Errorf("clearing old instance directories: %w", err)
+	}
 	var err error
 	s.runtime, err = runtime.NewManager(runtime.Config{
 		Clock:              cfg.Clock,
 		Logger:             cfg.Logger,
-		WorkDir:            filepath.Join(s.dataDir, "instances"),
+		WorkDir:            workDir,
 		IdleTimeout:        cfg.IdleTimeout,
 		AccountConcurrency: cfg.AccountConcurrency,
 		Logs:               s.logs,
 		Endpoint:           s.URL(),
-		Credentials: func(account string) (string, string, string) {
-			c := s.accounts.Issue(account)
-			return c.AccessKeyID, c.SecretAccessKey, c.SessionToken
-		},
+		Credentials:        s.roleCredentials(),
 	})
 	if err != nil {
 		return err
@@ -241,6 +243,24 @@ func (s *Server) startServices() error {
 	})
 	s.outbox.Start()
 	return nil
+}
+
+// roleCredentials returns the credentials function instances get: issued
+// once per account for the server's lifetime, so that starting instances
+// does not pile up keys.
+func (s *Server) roleCredentials() func(account string) (string, string, string) {
+	var mu sync.Mutex
+	issued := map[string]auth.Credentials{}
+	return func(account string) (string, string, string) {
+		mu.Lock()
+		defer mu.Unlock()
+		c, ok := issued[account]
+		if !ok {
+			c = s.accounts.Issue(account)
+			issued[account] = c
+		}
+		return c.AccessKeyID, c.SecretAccessKey, c.SessionToken
+	}
 }
 
 // URL is the endpoint clients use, e.g. http://127.0.0.1:4566.
