@@ -271,6 +271,10 @@ func (s *Server) URL() string {
 	return "http://" + s.listener.Addr().String()
 }
 
+// Handler is the edge, for serving Nimbus through another listener or
+// driving it directly in tests. It is nil until Start.
+func (s *Server) Handler() http.Handler { return s.edge }
+
 // DataDir is where state lives (a temporary directory when ephemeral).
 func (s *Server) DataDir() string { return s.dataDir }
 
