@@ -148,7 +148,7 @@ func (g *generator) goType(name string, pointer bool) string {
 	case "double", "float":
 		return ptr + "float64"
 	case "timestamp":
-		return ptr + "awsproto.Time"
+		return ptr + g.timeType(s.TimestampFormat)
 	case "blob":
 		return "[]byte"
 	case "list":
@@ -157,6 +157,22 @@ func (g *generator) goType(name string, pointer bool) string {
 		return "map[string]" + g.goType(s.Value.Shape, false)
 	}
 	panic("unknown shape type " + s.Type + " of " + name)
+}
+
+// timeType is the Go type of a timestamp with the model's format trait
+// (empty: the protocol's default for bodies, epoch seconds in JSON and
+// ISO 8601 in XML).
+func (g *generator) timeType(format string) string {
+	if format == "" && !g.isJSON() {
+		format = "iso8601"
+	}
+	switch format {
+	case "iso8601":
+		return "awsproto.ISOTime"
+	case "rfc822":
+		return "awsproto.HTTPTime"
+	}
+	return "awsproto.Time"
 }
 
 func (g *generator) writeShapes(b *bytes.Buffer) {
@@ -177,7 +193,11 @@ func (g *generator) writeShapes(b *bytes.Buffer) {
 				fmt.Fprintf(b, "%s struct{} `json:\"-\"`\n", exported(mem))
 				continue
 			}
-			fmt.Fprintf(b, "%s %s `%s`\n", exported(mem), g.goType(ref.Shape, true), g.tags(s, mem, ref))
+			typ := g.goType(ref.Shape, true)
+			if ms.Type == "timestamp" && ref.TimestampFormat != "" {
+				typ = "*" + g.timeType(ref.TimestampFormat)
+			}
+			fmt.Fprintf(b, "%s %s `%s`\n", exported(mem), typ, g.tags(s, mem, ref))
 		}
 		b.WriteString("}\n\n")
 	}

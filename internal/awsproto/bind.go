@@ -1,6 +1,7 @@
 package awsproto
 
 import (
+	"encoding"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -84,8 +85,8 @@ func setFromString(f reflect.Value, s string) error {
 		}
 		f.Set(reflect.Append(f, e))
 	case reflect.Struct:
-		if tm, ok := f.Addr().Interface().(*Time); ok {
-			return tm.UnmarshalText([]byte(s))
+		if tu, ok := f.Addr().Interface().(encoding.TextUnmarshaler); ok {
+			return tu.UnmarshalText([]byte(s))
 		}
 		return fmt.Errorf("cannot bind %s from text", t)
 	default:
@@ -120,8 +121,12 @@ func formatString(f reflect.Value) (string, bool) {
 			return base64.StdEncoding.EncodeToString(f.Bytes()), true
 		}
 	case reflect.Struct:
-		if tm, ok := f.Interface().(Time); ok {
+		switch tm := f.Interface().(type) {
+		case Time: // a header's default format is an HTTP date
 			return tm.UTC().Format(http.TimeFormat), true
+		case encoding.TextMarshaler:
+			b, err := tm.MarshalText()
+			return string(b), err == nil
 		}
 	}
 	return "", false

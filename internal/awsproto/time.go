@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"time"
 )
@@ -65,4 +66,28 @@ func (t *Time) UnmarshalText(b []byte) error {
 		return nil
 	}
 	return fmt.Errorf("invalid timestamp %q", s)
+}
+
+// ISOTime is a timestamp whose model format is iso8601: a string in JSON
+// bodies too ("2024-01-01T00:00:00.000Z").
+type ISOTime struct{ Time }
+
+// MarshalJSON writes an ISO 8601 string.
+func (t ISOTime) MarshalJSON() ([]byte, error) {
+	b, _ := t.MarshalText()
+	return strconv.AppendQuote(nil, string(b)), nil
+}
+
+// HTTPTime is a timestamp whose model format is rfc822: an HTTP date
+// ("Mon, 02 Jan 2006 15:04:05 GMT") in bodies and headers.
+type HTTPTime struct{ Time }
+
+// MarshalJSON writes an HTTP date string.
+func (t HTTPTime) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, t.UTC().Format(http.TimeFormat)), nil
+}
+
+// MarshalText writes an HTTP date.
+func (t HTTPTime) MarshalText() ([]byte, error) {
+	return []byte(t.UTC().Format(http.TimeFormat)), nil
 }
