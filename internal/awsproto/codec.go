@@ -70,8 +70,22 @@ func (s *Spec) Decode(r *http.Request, body []byte, op *Operation, labels map[st
 				}
 			}
 		case "header":
-			if vals := r.Header.Values(b.name); len(vals) > 0 {
+			vals := r.Header.Values(b.name)
+			if len(vals) == 0 {
+				continue
+			}
+			if f.Kind() != reflect.Slice || f.Type().Elem().Kind() == reflect.Uint8 {
 				err = setFromString(f, vals[0])
+				continue
+			}
+			// A list travels as one header line per element or as a
+			// comma-separated line, with elements that hold commas quoted.
+			for _, line := range vals {
+				for _, item := range splitHeaderList(line) {
+					if err = setFromString(f, item); err != nil {
+						break
+					}
+				}
 			}
 		case "headers":
 			m := reflect.MakeMap(f.Type())
@@ -174,7 +188,13 @@ func (s *Spec) WriteOutput(w http.ResponseWriter, op *Operation, out any) {
 		f := v.Field(b.index)
 		switch b.location {
 		case "header":
-			if str, ok := formatString(f); ok {
+			if f.Kind() == reflect.Slice && f.Type().Elem().Kind() != reflect.Uint8 {
+				for j := 0; j < f.Len(); j++ {
+					if str, ok := formatString(f.Index(j)); ok {
+						h.Add(b.name, quoteHeaderItem(str))
+					}
+				}
+			} else if str, ok := formatString(f); ok {
 				h.Set(b.name, str)
 			}
 		case "headers":
@@ -260,4 +280,47 @@ func WriteJSONError(w http.ResponseWriter, p Protocol, queryCompatible bool, e *
 	b, _ := json.Marshal(body)
 	w.WriteHeader(e.Status)
 	w.Write(b)
+}
+
+// splitHeaderList splits a header line holding a list: items separated by
+// commas, an item in double quotes may hold commas and escaped quotes.
+func splitHeaderList(line string) []string {
+	var items []string
+	for i := 0; i < len(line); {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		if i < len(line) && line[i] == '"' {
+			var b strings.Builder
+			i++
+			for i < len(line) && line[i] != '"' {
+				if line[i] == '\\' && i+1 < len(line) {
+					i++
+				}
+				b.WriteByte(line[i])
+				i++
+			}
+			items = append(items, b.String())
+			for i < len(line) && line[i] != ',' {
+				i++
+			}
+			i++
+			continue
+		}
+		end := strings.IndexByte(line[i:], ',')
+		if end < 0 {
+			end = len(line) - i
+		}
+		items = append(items, strings.TrimSpace(line[i:i+end]))
+		i += end + 1
+	}
+	return items
+}
+
+// quoteHeaderItem quotes a list item that holds a comma or a quote.
+func quoteHeaderItem(s string) string {
+	if !strings.ContainsAny(s, ",\"") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) + `"`
 }

@@ -226,6 +226,7 @@ type fuzzInput struct {
 	Count   *int32            `json:"-" aws:"querystring=Count"`
 	Keys    []string          `json:"-" aws:"querystring=Key"`
 	Flag    *bool             `json:"-" aws:"header=X-Flag"`
+	List    []string          `json:"-" aws:"header=X-List"`
 	Meta    map[string]string `json:"-" aws:"headers=X-Meta-"`
 	When    *awsproto.Time    `json:"When,omitzero"`
 	Nested  *fuzzNested       `json:"Nested,omitzero"`
@@ -253,7 +254,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r := &http.Request{Method: "POST", URL: u, Header: http.Header{"X-Flag": {flag}, "X-Meta-One": {flag}}}
+		r := &http.Request{Method: "POST", URL: u, Header: http.Header{"X-Flag": {flag}, "X-Meta-One": {flag}, "X-List": {flag, query}}}
 		op, labels := spec.Route(r)
 		if op == nil {
 			return

@@ -51,3 +51,28 @@ func TestRoute(t *testing.T) {
 		})
 	}
 }
+
+func TestSplitHeaderList(t *testing.T) {
+	tests := []struct {
+		line string
+		want []string
+	}{
+		{"a", []string{"a"}},
+		{"a, b,c", []string{"a", "b", "c"}},
+		{`"a,b", c`, []string{"a,b", "c"}},
+		{`"say \"hi\"",x`, []string{`say "hi"`, "x"}},
+		{"", nil},
+		{`"unterminated`, []string{"unterminated"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, splitHeaderList(tt.line)); diff != "" {
+			t.Errorf("splitHeaderList(%q) (-want +got):\n%s", tt.line, diff)
+		}
+	}
+	for _, item := range []string{"plain", "with,comma", `with "quote"`, `back\slash,`} {
+		got := splitHeaderList(quoteHeaderItem(item))
+		if len(got) != 1 || got[0] != item {
+			t.Errorf("round trip of %q gave %q", item, got)
+		}
+	}
+}
