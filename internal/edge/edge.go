@@ -153,7 +153,7 @@ func (e *Edge) identify(r *http.Request) (*awsproto.Spec, string) {
 }
 
 func (e *Edge) serve(w http.ResponseWriter, r *http.Request, spec *awsproto.Spec, requestID string) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, e.cfg.MaxBody))
+	body, err := readBody(w, r, e.cfg.MaxBody)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -245,4 +245,18 @@ func writeUnknownServiceError(w http.ResponseWriter, r *http.Request, service, r
 	default:
 		awsproto.WriteJSONError(w, awsproto.RestJSON, false, e)
 	}
+}
+
+// readBody reads the request body up to limit bytes, in one allocation
+// when the client declared its length (a function zip is megabytes).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength <= 0 || r.ContentLength > limit {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
