@@ -184,3 +184,29 @@ func readLines(t *testing.T, path string) map[string]bool {
 	}
 	return lines
 }
+
+// TestSIGTERMFinishesInFlightInvocations stops `nimbus up` with SIGTERM
+// while a function runs: the invocation completes, the process exits 0.
+func TestSIGTERMFinishesInFlightInvocations(t *testing.T) {
+	bin := buildNimbus(t)
+	p := startNimbus(t, bin, freeAddr(t), t.TempDir())
+	client := p.client()
+	nimbustest.CreateFunction(t, client, "slow")
+	done := make(chan error, 1)
+	var out *lambda.InvokeOutput
+	go func() {
+		var err error
+		out, err = client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(`{"action":"sleep","ms":1000}`)})
+		done <- err
+	}()
+	time.Sleep(500 * time.Millisecond) // cold start done, sleeping
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil || out.FunctionError != nil {
+		t.Fatalf("the in-flight invocation: %v %v", err, out)
+	}
+	if err := p.cmd.Wait(); err != nil {
+		t.Fatalf("nimbus up exited with %v after SIGTERM", err)
+	}
+}
