@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -133,7 +134,12 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 // start starts the process. An error is an *entrypointError.
 func (i *instance) start(spec runtimeSpec) error {
 	m := i.m
-	argv, err := spec.command(i.fn.CodeDir, i.fn.Handler)
+	argv, err := spec.command(i.m, &i.fn)
+	if err == nil && strings.HasPrefix(i.fn.Runtime, "python") {
+		if warn := i.m.interpreters.python(i.fn.Runtime).fallback; warn != "" {
+			i.log.emit(warn + "\n")
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,10 @@ type Manager struct {
 	freed      chan struct{} // closed and replaced whenever a slot frees
 	instances  map[*instance]struct{}
 
+	interpreters interpreters
+	bootMu       sync.Mutex
+	bootWritten  map[string]bool // embedded bootstraps written to WorkDir
+
 	inflight sync.WaitGroup // Invoke calls past admission
 	wg       sync.WaitGroup // instance goroutines
 }

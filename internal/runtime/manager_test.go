@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -801,5 +802,35 @@ func TestUnreservedFunctionsShareWhatReservationsLeave(t *testing.T) {
 	}
 	if err := <-busy; err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPythonInterpreters(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("skip: no python3 on this machine")
+	}
+	m, err := NewManager(Config{Logs: discardSink{}, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	if err := m.Supports("python3.12"); err != nil {
+		t.Errorf("python3.12 with python3 on PATH: %v", err)
+	}
+	if it := m.interpreters.python("python3.99"); it.err != nil || it.fallback == "" || strings.Contains(it.path, "shims") {
+		t.Errorf("a missing python3.99 should fall back to the host's python3 (not a shim) with a warning: %+v", it)
+	}
+	if err := m.Supports("cobol85"); !errors.Is(err, ErrUnsupportedRuntime) {
+		t.Errorf("Supports(cobol85) = %v", err)
+	}
+
+	t.Setenv("PATH", t.TempDir()) // no interpreter at all
+	bare, err := NewManager(Config{Logs: discardSink{}, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bare.Close(context.Background())
+	if err := bare.Supports("python3.12"); err == nil || !strings.Contains(err.Error(), "install python3.12") {
+		t.Errorf("with no Python at all, Supports = %v, want what to install", err)
 	}
 }

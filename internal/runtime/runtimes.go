@@ -11,9 +11,9 @@ import (
 // runtimeSpec says how to run the functions of one Lambda runtime. Adding a
 // runtime is adding an entry to runtimes.
 type runtimeSpec struct {
-	// command returns the argv that starts an instance. An *entrypointError
-	// becomes the invocation's Runtime.InvalidEntrypoint.
-	command func(codeDir, handler string) ([]string, error)
+	// command returns the argv that starts an instance of fn. An
+	// *entrypointError becomes the invocation's Runtime.InvalidEntrypoint.
+	command func(m *Manager, fn *Function) ([]string, error)
 	// runtimeDir is LAMBDA_RUNTIME_DIR.
 	runtimeDir string
 }
@@ -24,6 +24,12 @@ var runtimes = map[string]runtimeSpec{
 	"provided.al2":    {command: bootstrapCommand, runtimeDir: "/var/runtime"},
 	"provided":        {command: bootstrapCommand, runtimeDir: "/var/runtime"},
 	"go1.x":           {command: handlerCommand, runtimeDir: "/var/runtime"},
+	"python3.9":       {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
+	"python3.10":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
+	"python3.11":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
+	"python3.12":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
+	"python3.13":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
+	"python3.14":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
 }
 
 func lookupRuntime(name string) (runtimeSpec, error) {
@@ -40,8 +46,8 @@ type entrypointError struct{ msg string }
 func (e *entrypointError) Error() string { return e.msg }
 
 // bootstrapCommand runs CodeDir/bootstrap, as custom runtimes do.
-func bootstrapCommand(codeDir, _ string) ([]string, error) {
-	path := filepath.Join(codeDir, "bootstrap")
+func bootstrapCommand(_ *Manager, fn *Function) ([]string, error) {
+	path := filepath.Join(fn.CodeDir, "bootstrap")
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, &entrypointError{fmt.Sprintf("Couldn't find valid bootstrap(s): [%s]", path)}
 	}
@@ -49,9 +55,9 @@ func bootstrapCommand(codeDir, _ string) ([]string, error) {
 }
 
 // handlerCommand runs the executable the handler names (go1.x).
-func handlerCommand(codeDir, handler string) ([]string, error) {
-	if handler == "" || filepath.Base(handler) != handler {
-		return nil, &entrypointError{fmt.Sprintf("invalid handler %q", handler)}
+func handlerCommand(_ *Manager, fn *Function) ([]string, error) {
+	if fn.Handler == "" || filepath.Base(fn.Handler) != fn.Handler {
+		return nil, &entrypointError{fmt.Sprintf("invalid handler %q", fn.Handler)}
 	}
-	return []string{filepath.Join(codeDir, handler)}, nil
+	return []string{filepath.Join(fn.CodeDir, fn.Handler)}, nil
 }

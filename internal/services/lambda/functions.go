@@ -3,6 +3,7 @@ package lambda
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 
@@ -58,7 +59,7 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 		Environment: in.Environment, DeadLetterConfig: in.DeadLetterConfig, TracingConfig: in.TracingConfig,
 		KMSKeyArn: in.KMSKeyArn, VpcConfig: in.VpcConfig,
 	}.apply(f)
-	if err := checkConfig(f); err != nil {
+	if err := s.checkConfig(f); err != nil {
 		return nil, err
 	}
 	zip, err := zipOf(in.Code)
@@ -221,7 +222,7 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 			Environment: in.Environment, DeadLetterConfig: in.DeadLetterConfig, TracingConfig: in.TracingConfig,
 			KMSKeyArn: in.KMSKeyArn, VpcConfig: in.VpcConfig,
 		}.apply(f)
-		return checkConfig(f)
+		return s.checkConfig(f)
 	})
 }
 
@@ -336,22 +337,18 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 	return &DeleteFunctionResponse{StatusCode: ptr(int32(204))}, nil
 }
 
-// supportedRuntimes are the runtimes Nimbus runs today.
-var supportedRuntimes = []string{"provided.al2023", "provided.al2", "go1.x"}
-
 // knownRuntimes is Lambda's list of runtimes, as its error message gives it.
 const knownRuntimes = "nodejs20.x, python3.14, provided.al2023, python3.12, python3.13, nodejs24.x, nodejs22.x, java25, python3.10, python3.11, java21, ruby3.3, ruby3.4, ruby3.2, python3.8, python3.9, java17, nodejs16.x, dotnet10, dotnet8, java11, dotnet6, nodejs18.x, provided.al2, java8.al2"
 
 // checkConfig validates the settings Lambda checks beyond the model's
 // constraints.
-func checkConfig(f *function) error {
-	supported := false
-	for _, r := range supportedRuntimes {
-		supported = supported || r == f.Runtime
-	}
-	if !supported {
-		if strings.Contains(", "+knownRuntimes+", ", ", "+f.Runtime+", ") {
-			return ErrInvalidParameterValueException("The runtime %s is not supported by Nimbus yet; supported runtimes: %s", f.Runtime, strings.Join(supportedRuntimes, ", "))
+func (s *Service) checkConfig(f *function) error {
+	if err := s.cfg.Runner.Supports(f.Runtime); err != nil {
+		if f.Runtime == "go1.x" || strings.Contains(", "+knownRuntimes+", ", ", "+f.Runtime+", ") {
+			if errors.Is(err, runtime.ErrUnsupportedRuntime) {
+				return ErrInvalidParameterValueException("The runtime %s is not supported by Nimbus yet", f.Runtime)
+			}
+			return ErrInvalidParameterValueException("The runtime %s cannot run on this machine: %v", f.Runtime, err)
 		}
 		return ErrInvalidParameterValueException("Value %s at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [%s] or be a valid ARN", f.Runtime, knownRuntimes)
 	}

@@ -21,6 +21,8 @@ import (
 type Runner interface {
 	Invoke(ctx context.Context, fn *runtime.Function, req *runtime.Request) (*runtime.Response, error)
 	Retire(account, region, name string)
+	// Supports says whether this host can run a runtime, and if not, why.
+	Supports(runtime string) error
 }
 
 // LogWriter appends lines to a function's log group; the Logs service's

@@ -1,0 +1,149 @@
+package lambda_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+)
+
+// zipSources zips source files (name → content) in memory.
+func zipSources(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(content))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+const pythonHandlers = `
+import os
+calls = 0
+
+def echo(event, context):
+    global calls
+    calls += 1
+    print("echo called", calls)
+    return {"event": event, "calls": calls, "requestId": context.aws_request_id,
+            "functionName": context.function_name, "version": context.function_version,
+            "memory": context.memory_limit_in_mb, "arn": context.invoked_function_arn,
+            "logGroup": context.log_group_name, "remaining": context.get_remaining_time_in_millis(),
+            "cwd": os.getcwd(), "taskRoot": os.environ["LAMBDA_TASK_ROOT"]}
+
+def fail(event, context):
+    raise ValueError("bad value: " + str(event.get("x")))
+`
+
+func TestPythonRuntime(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("skip: no python3 on this machine to run Python functions")
+	}
+	n := nimbustest.Start(t)
+	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
+	ctx := context.Background()
+	code := zipSources(t, map[string]string{
+		"app.py":                 pythonHandlers,
+		"pkg/__init__.py":        "",
+		"pkg/nested/__init__.py": "",
+		"pkg/nested/mod.py":      "def handler(event, context):\n    return 'nested'\n",
+		"bom.py":                 "\ufeffdef handler(event, context):\n    return 'bom ok'\n",
+		"broken.py":              "def handler(event, context)\n    return 1\n",
+	})
+	create := func(name, handler string) {
+		t.Helper()
+		createFunction(t, client, name, func(in *lambda.CreateFunctionInput) {
+			in.Runtime = types.RuntimePython312
+			in.Handler = aws.String(handler)
+			in.Code = &types.FunctionCode{ZipFile: code}
+		})
+	}
+	call := func(name, payload string, tail bool) (*lambda.InvokeOutput, map[string]any) {
+		t.Helper()
+		in := &lambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(payload)}
+		if tail {
+			in.LogType = types.LogTypeTail
+		}
+		out, err := client.Invoke(ctx, in)
+		if err != nil {
+			t.Fatalf("Invoke(%s): %v", name, err)
+		}
+		var res map[string]any
+		json.Unmarshal(out.Payload, &res)
+		return out, res
+	}
+
+	t.Run("handler, context and warm reuse", func(t *testing.T) {
+		create("py-echo", "app.echo")
+		out, res := call("py-echo", `{"a":1}`, true)
+		if out.FunctionError != nil {
+			t.Fatalf("echo failed: %s", out.Payload)
+		}
+		if res["functionName"] != "py-echo" || res["version"] != "$LATEST" || res["memory"] != "128" ||
+			res["logGroup"] != "/aws/lambda/py-echo" || res["calls"] != 1.0 || res["remaining"].(float64) <= 0 ||
+			!strings.HasSuffix(res["arn"].(string), ":function:py-echo") || res["cwd"] != res["taskRoot"] {
+			t.Errorf("echo answered %v", res)
+		}
+		log, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
+		if !strings.Contains(string(log), "echo called 1") {
+			t.Errorf("print did not reach the invocation's log: %s", log)
+		}
+		if _, again := call("py-echo", `{}`, false); again["calls"] != 2.0 {
+			t.Errorf("second call counted %v: the instance was not reused", again["calls"])
+		}
+	})
+	t.Run("handler error", func(t *testing.T) {
+		create("py-fail", "app.fail")
+		out, res := call("py-fail", `{"x":7}`, false)
+		if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != "ValueError" || res["errorMessage"] != "bad value: 7" {
+			t.Errorf("a raised ValueError answered %v %s", out.FunctionError, out.Payload)
+		}
+		if stack, _ := res["stackTrace"].([]any); len(stack) == 0 {
+			t.Errorf("no stackTrace in %s", out.Payload)
+		}
+	})
+	t.Run("nested package and BOM", func(t *testing.T) {
+		create("py-nested", "pkg.nested.mod.handler")
+		if out, _ := call("py-nested", `{}`, false); string(out.Payload) != `"nested"` {
+			t.Errorf("nested handler answered %s", out.Payload)
+		}
+		create("py-bom", "bom.handler")
+		if out, _ := call("py-bom", `{}`, false); string(out.Payload) != `"bom ok"` {
+			t.Errorf("a handler file with a BOM answered %s", out.Payload)
+		}
+	})
+	t.Run("init errors", func(t *testing.T) {
+		tests := []struct{ name, handler, errorType, message string }{
+			{"py-nomodule", "missing.handler", "Runtime.ImportModuleError", "Unable to import module 'missing': No module named 'missing'"},
+			{"py-nohandler", "app.nothing", "Runtime.HandlerNotFound", "Handler 'nothing' missing on module 'app'"},
+			{"py-syntax", "broken.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'broken'"},
+		}
+		for _, tt := range tests {
+			create(tt.name, tt.handler)
+			out, res := call(tt.name, `{}`, false)
+			msg, _ := res["errorMessage"].(string)
+			if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != tt.errorType || !strings.HasPrefix(msg, tt.message) {
+				t.Errorf("%s answered %v %s", tt.handler, out.FunctionError, out.Payload)
+			}
+		}
+	})
+}
