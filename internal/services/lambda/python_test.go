@@ -131,6 +131,27 @@ func TestPythonRuntime(t *testing.T) {
 			t.Errorf("a handler file with a BOM answered %s", out.Payload)
 		}
 	})
+	t.Run("boto3 reaches Nimbus", func(t *testing.T) {
+		if exec.Command("python3", "-c", "import boto3").Run() != nil {
+			t.Skip("skip: the host's python3 has no boto3")
+		}
+		createFunction(t, client, "py-boto3", func(in *lambda.CreateFunctionInput) {
+			in.Runtime = types.RuntimePython312
+			in.Handler = aws.String("sdk.handler")
+			in.Timeout = aws.Int32(30)
+			in.Code = &types.FunctionCode{ZipFile: zipSources(t, map[string]string{"sdk.py": `
+import boto3
+
+def handler(event, context):
+    functions = boto3.client("lambda").list_functions()["Functions"]
+    return sorted(f["FunctionName"] for f in functions)
+`})}
+		})
+		out, _ := call("py-boto3", `{}`, false)
+		if out.FunctionError != nil || !strings.Contains(string(out.Payload), `"py-boto3"`) {
+			t.Errorf("a boto3 call from inside the function answered %s", out.Payload)
+		}
+	})
 	t.Run("init errors", func(t *testing.T) {
 		tests := []struct{ name, handler, errorType, message string }{
 			{"py-nomodule", "missing.handler", "Runtime.ImportModuleError", "Unable to import module 'missing': No module named 'missing'"},
