@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -135,8 +134,8 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 func (i *instance) start(spec runtimeSpec) error {
 	m := i.m
 	argv, err := spec.command(i.m, &i.fn)
-	if err == nil && strings.HasPrefix(i.fn.Runtime, "python") {
-		if warn := i.m.interpreters.python(i.fn.Runtime).fallback; warn != "" {
+	if err == nil {
+		if warn := i.m.interpreters.of(i.fn.Runtime).fallback; warn != "" {
 			i.log.emit(warn + "\n")
 		}
 	}

@@ -115,8 +115,16 @@ func (m *Manager) Supports(runtime string) error {
 	if _, err := lookupRuntime(runtime); err != nil {
 		return err
 	}
-	if strings.HasPrefix(runtime, "python") {
-		return m.interpreters.python(runtime).err
+	return m.interpreters.of(runtime).err
+}
+
+// of returns the interpreter of a managed runtime; custom runtimes need none.
+func (in *interpreters) of(runtime string) interpreter {
+	switch {
+	case strings.HasPrefix(runtime, "python"):
+		return in.python(runtime)
+	case strings.HasPrefix(runtime, "nodejs"):
+		return in.node(runtime)
 	}
-	return nil
+	return interpreter{}
 }

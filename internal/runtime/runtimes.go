@@ -30,6 +30,10 @@ var runtimes = map[string]runtimeSpec{
 	"python3.12":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
 	"python3.13":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
 	"python3.14":      {command: (*Manager).pythonCommand, runtimeDir: "/var/runtime"},
+	"nodejs18.x":      {command: (*Manager).nodeCommand, runtimeDir: "/var/runtime"},
+	"nodejs20.x":      {command: (*Manager).nodeCommand, runtimeDir: "/var/runtime"},
+	"nodejs22.x":      {command: (*Manager).nodeCommand, runtimeDir: "/var/runtime"},
+	"nodejs24.x":      {command: (*Manager).nodeCommand, runtimeDir: "/var/runtime"},
 }
 
 func lookupRuntime(name string) (runtimeSpec, error) {

@@ -1,0 +1,55 @@
+package runtime
+
+import (
+	_ "embed"
+	"fmt"
+	"os/exec"
+	"strings"
+)
+
+// nodeBootstrap is the program that runs Node.js handlers: it speaks the
+// Runtime API and implements Lambda's Node.js handler conventions.
+//
+//go:embed node/bootstrap.mjs
+var nodeBootstrap []byte
+
+// node returns the interpreter for a nodejsNN.x runtime: the host's node,
+// which serves other major versions with a warning line in the log.
+func (in *interpreters) node(runtime string) interpreter {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if it, ok := in.found[runtime]; ok {
+		return it
+	}
+	major := strings.TrimSuffix(strings.TrimPrefix(runtime, "nodejs"), ".x")
+	it := interpreter{}
+	if _, err := exec.LookPath("node"); err != nil {
+		it.err = fmt.Errorf("no Node.js interpreter for %s: install nodejs (node %s)", runtime, major)
+	} else if out, err := exec.Command("node", "-p", "process.execPath + ' ' + process.versions.node").Output(); err != nil {
+		it.err = fmt.Errorf("running node: %w", err)
+	} else {
+		path, version, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+		it.path = path
+		if !strings.HasPrefix(version, major+".") {
+			it.fallback = fmt.Sprintf("Nimbus: no Node.js %s on this machine; running %s on node %s (%s)", major, runtime, version, path)
+		}
+	}
+	if in.found == nil {
+		in.found = map[string]interpreter{}
+	}
+	in.found[runtime] = it
+	return it
+}
+
+// nodeCommand runs the handler with the embedded bootstrap.
+func (m *Manager) nodeCommand(fn *Function) ([]string, error) {
+	it := m.interpreters.node(fn.Runtime)
+	if it.err != nil {
+		return nil, &entrypointError{it.err.Error()}
+	}
+	boot, err := m.bootstrapFile("node", "bootstrap.mjs", nodeBootstrap)
+	if err != nil {
+		return nil, err
+	}
+	return []string{it.path, boot}, nil
+}
