@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,23 @@ func TestUpRefusesPublicAddressWithoutAuth(t *testing.T) {
 	_, _, err = run(t, "up", "--auth", "verify", "--ephemeral")
 	if err == nil || !strings.Contains(err.Error(), "needs credentials") {
 		t.Fatalf("up --auth verify without credentials returned %v", err)
+	}
+}
+
+func TestRuntimesCommand(t *testing.T) {
+	out, _, err := run(t, "runtimes", "--interpreter", "python3.12=/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"RUNTIME", "provided.al2023", "nodejs20.x"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("runtimes printed no %q:\n%s", want, out)
+		}
+	}
+	if !regexp.MustCompile(`python3\.12\s+/bin/true`).MatchString(out) {
+		t.Errorf("the --interpreter override is not shown:\n%s", out)
+	}
+	if _, _, err := run(t, "runtimes", "--interpreter", "nonsense"); err == nil || !strings.Contains(err.Error(), "RUNTIME=PATH") {
+		t.Errorf("a malformed --interpreter returned %v", err)
 	}
 }

@@ -24,6 +24,7 @@ func newUpCommand() *cobra.Command {
 		credentialsFile string
 		logLevel        string
 		cpuProfile      string
+		interpreters    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -56,6 +57,10 @@ func newUpCommand() *cobra.Command {
 				}
 				cfg.Credentials = append(cfg.Credentials, cs...)
 			}
+			var err error
+			if cfg.Interpreters, err = parseInterpreters(interpreters); err != nil {
+				return err
+			}
 			if cfg.VerifyAuth && len(cfg.Credentials) == 0 {
 				return fmt.Errorf("--auth verify needs credentials: --credentials AKID:SECRET[:ACCOUNT] or --credentials-file")
 			}
@@ -87,6 +92,7 @@ func newUpCommand() *cobra.Command {
 	f.IntVar(&cfg.LogRetentionDays, "log-retention-days", 30, "retention of log groups Nimbus creates (function logs); 0 = never expire")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops")
+	addInterpreterFlag(cmd, &interpreters)
 	return cmd
 }
 

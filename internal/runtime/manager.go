@@ -45,6 +45,10 @@ type Config struct {
 	// InstanceID returns a new instance id, 32 lowercase hex digits (the
 	// suffix of the log stream name). The default is random.
 	InstanceID func() string
+	// Interpreters maps a managed runtime to the interpreter binary that
+	// runs it ("python3.12" → "/usr/bin/python3.12"), overriding the search
+	// of the host's PATH. The default is empty.
+	Interpreters map[string]string
 }
 
 // Manager runs function instances. It is safe for concurrent use.
@@ -135,6 +139,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		freed:      make(chan struct{}),
 		instances:  map[*instance]struct{}{},
 	}
+	m.interpreters.overrides = cfg.Interpreters
 	if cfg.WorkDir == "" {
 		dir, err := os.MkdirTemp("", "nimbus-runtime-")
 		if err != nil {

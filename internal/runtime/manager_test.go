@@ -834,3 +834,20 @@ func TestPythonInterpreters(t *testing.T) {
 		t.Errorf("with no Python at all, Supports = %v, want what to install", err)
 	}
 }
+
+func TestDescribeRuntimesWithOverrides(t *testing.T) {
+	infos := DescribeRuntimes(map[string]string{"python3.12": "/bin/true", "nodejs20.x": "/nonexistent/node"})
+	byName := map[string]RuntimeInfo{}
+	for _, info := range infos {
+		byName[info.Runtime] = info
+	}
+	if got := byName["python3.12"]; got.Interpreter != "/bin/true" || got.Note != "" {
+		t.Errorf("configured python3.12 = %+v", got)
+	}
+	if got := byName["nodejs20.x"]; got.Interpreter != "" || !strings.Contains(got.Note, "cannot run") {
+		t.Errorf("a configured interpreter that does not exist = %+v", got)
+	}
+	if got := byName["provided.al2023"]; got.Interpreter != "" || !strings.Contains(got.Note, "custom runtime") {
+		t.Errorf("provided.al2023 = %+v", got)
+	}
+}

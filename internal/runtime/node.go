@@ -23,7 +23,9 @@ func (in *interpreters) node(runtime string) interpreter {
 	}
 	major := strings.TrimSuffix(strings.TrimPrefix(runtime, "nodejs"), ".x")
 	it := interpreter{}
-	if _, err := exec.LookPath("node"); err != nil {
+	if path, ok := in.overrides[runtime]; ok {
+		it = configured(runtime, path)
+	} else if _, err := exec.LookPath("node"); err != nil {
 		it.err = fmt.Errorf("no Node.js interpreter for %s: install nodejs (node %s)", runtime, major)
 	} else if out, err := exec.Command("node", "-p", "process.execPath + ' ' + process.versions.node").Output(); err != nil {
 		it.err = fmt.Errorf("running node: %w", err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -20,8 +21,15 @@ var pythonBootstrap []byte
 // runtimes, once each: a version manager's shim (pyenv) costs ~100 ms per
 // start, the binary it points to does not. Safe for concurrent use.
 type interpreters struct {
-	mu    sync.Mutex
-	found map[string]interpreter
+	overrides map[string]string // runtime → binary, from Config.Interpreters
+	mu        sync.Mutex
+	found     map[string]interpreter
+	resolved  map[string]resolution // realPython by command name
+}
+
+type resolution struct {
+	path string
+	err  error
 }
 
 type interpreter struct {
@@ -41,9 +49,11 @@ func (in *interpreters) python(runtime string) interpreter {
 	}
 	version := strings.TrimPrefix(runtime, "python")
 	it := interpreter{}
-	if path, err := realPython("python" + version); err == nil {
+	if path, ok := in.overrides[runtime]; ok {
+		it = configured(runtime, path)
+	} else if path, err := in.realPython("python" + version); err == nil {
 		it.path = path
-	} else if path, err := realPython("python3"); err == nil {
+	} else if path, err := in.realPython("python3"); err == nil {
 		it.path = path
 		it.fallback = fmt.Sprintf("Nimbus: no python%s on this machine; running %s on %s", version, runtime, path)
 	} else {
@@ -56,10 +66,86 @@ func (in *interpreters) python(runtime string) interpreter {
 	return it
 }
 
+// configured checks an interpreter given in Config.Interpreters.
+func configured(runtime, path string) interpreter {
+	if _, err := exec.LookPath(path); err != nil {
+		return interpreter{err: fmt.Errorf("the interpreter configured for %s, %s, cannot run: %w", runtime, path, err)}
+	}
+	return interpreter{path: path}
+}
+
+// RuntimeInfo says how a managed runtime runs on this host.
+type RuntimeInfo struct {
+	Runtime string
+	// Interpreter is the binary that runs it, "" when none can.
+	Interpreter string
+	// Note is the fallback warning or why the runtime cannot run.
+	Note string
+}
+
+// Runtimes describes every runtime the Manager knows, managed ones with
+// their interpreters, sorted by name.
+func (m *Manager) Runtimes() []RuntimeInfo {
+	return m.interpreters.describe()
+}
+
+// DescribeRuntimes is Manager.Runtimes for a host without a Manager, with
+// the given interpreter overrides.
+func DescribeRuntimes(overrides map[string]string) []RuntimeInfo {
+	in := &interpreters{overrides: overrides}
+	return in.describe()
+}
+
+func (in *interpreters) describe() []RuntimeInfo {
+	names := make([]string, 0, len(runtimes))
+	for name := range runtimes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	infos := make([]RuntimeInfo, 0, len(names))
+	for _, name := range names {
+		it := in.of(name)
+		info := RuntimeInfo{Runtime: name, Interpreter: it.path, Note: it.fallback}
+		if it.err != nil {
+			info.Note = it.err.Error()
+		}
+		if it.path == "" && it.err == nil {
+			info.Note = "custom runtime: runs the bootstrap (or Handler binary) in the code"
+		}
+		infos = append(infos, info)
+	}
+	return infos
+}
+
+// realPython resolves name on PATH to the interpreter binary it runs, once.
+// in.mu must be held.
+func (in *interpreters) realPython(name string) (string, error) {
+	if r, ok := in.resolved[name]; ok {
+		return r.path, r.err
+	}
+	path, err := realPython(name)
+	if in.resolved == nil {
+		in.resolved = map[string]resolution{}
+	}
+	in.resolved[name] = resolution{path, err}
+	return path, err
+}
+
 // realPython resolves name on PATH to the interpreter binary it runs.
 func realPython(name string) (string, error) {
-	if _, err := exec.LookPath(name); err != nil {
+	found, err := exec.LookPath(name)
+	if err != nil {
 		return "", err
+	}
+	// A pyenv shim for pythonX.Y: the installed versions are beside it,
+	// and asking the shim costs seconds when the version is installed but
+	// not selected. (A bare python3 asks the shim: pyenv's selection wins.)
+	if dir := filepath.Dir(found); filepath.Base(dir) == "shims" && strings.Count(name, ".") == 1 {
+		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), "versions", "*", "bin", name))
+		sort.Strings(matches)
+		if len(matches) > 0 {
+			return matches[len(matches)-1], nil
+		}
 	}
 	out, err := exec.Command(name, "-c", "import sys; print(sys.executable)").Output()
 	if err != nil {

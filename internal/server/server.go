@@ -56,6 +56,9 @@ type Config struct {
 	// LogRetentionDays is the retention of log groups Nimbus creates itself
 	// (function logs); default 30; a negative value means never expire.
 	LogRetentionDays int
+	// Interpreters maps managed runtimes to interpreter binaries
+	// ("python3.12" → "/usr/bin/python3.12"), overriding the PATH search.
+	Interpreters map[string]string
 	// Logger receives Nimbus's own logs; default slog.Default().
 	Logger *slog.Logger
 	// Clock defaults to the wall clock.
@@ -215,6 +218,7 @@ func (s *Server) startServices() error {
 		WorkDir:            workDir,
 		IdleTimeout:        cfg.IdleTimeout,
 		AccountConcurrency: cfg.AccountConcurrency,
+		Interpreters:       cfg.Interpreters,
 		Logs:               s.logs,
 		Endpoint:           s.URL(),
 		Credentials:        s.roleCredentials(),
