@@ -25,6 +25,7 @@ type interpreters struct {
 	mu        sync.Mutex
 	found     map[string]interpreter
 	resolved  map[string]resolution // realPython by command name
+	boto3     *string               // boto3Dir, once looked up
 }
 
 type resolution struct {
@@ -34,6 +35,9 @@ type resolution struct {
 
 type interpreter struct {
 	path string
+	// sdkPath is a directory holding boto3 that Python handlers may import
+	// when neither their bundle nor their interpreter has it, as on Lambda.
+	sdkPath string
 	// fallback is set when the runtime's own version is missing and the
 	// host's default serves instead; the function's log says so.
 	fallback string
@@ -59,11 +63,31 @@ func (in *interpreters) python(runtime string) interpreter {
 	} else {
 		it.err = fmt.Errorf("no Python interpreter for %s: install python%s (or python3)", runtime, version)
 	}
+	if it.err == nil {
+		it.sdkPath = in.boto3Dir()
+	}
 	if in.found == nil {
 		in.found = map[string]interpreter{}
 	}
 	in.found[runtime] = it
 	return it
+}
+
+// boto3Dir finds, once, the host's boto3 (the site-packages directory of
+// the python3 that has it), or "". in.mu must be held.
+func (in *interpreters) boto3Dir() string {
+	if in.boto3 != nil {
+		return *in.boto3
+	}
+	dir := ""
+	if path, err := in.realPython("python3"); err == nil {
+		out, err := exec.Command(path, "-c", "import boto3, os; print(os.path.dirname(os.path.dirname(boto3.__file__)))").Output()
+		if err == nil {
+			dir = strings.TrimSpace(string(out))
+		}
+	}
+	in.boto3 = &dir
+	return dir
 }
 
 // configured checks an interpreter given in Config.Interpreters.
@@ -170,7 +194,11 @@ func (m *Manager) pythonCommand(fn *Function) ([]string, error) {
 		return nil, err
 	}
 	// -u: unbuffered output, so print lands in its invocation's log frame.
-	return []string{it.path, "-u", boot}, nil
+	argv := []string{it.path, "-u", boot}
+	if it.sdkPath != "" {
+		argv = append(argv, it.sdkPath)
+	}
+	return argv, nil
 }
 
 // bootstrapFile writes an embedded bootstrap to the work directory once and

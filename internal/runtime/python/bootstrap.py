@@ -3,6 +3,7 @@
 # _HANDLER ("package.module.function") with Lambda's event and context.
 import http.client
 import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -50,6 +51,10 @@ def load_handler():
     if not module_name or not function_name:
         init_error("Runtime.MalformedHandlerName", f"Bad handler '{handler}': not enough values to unpack (expected 2, got 1)")
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
+    # As on Lambda, boto3 is there without bundling it: the function's own
+    # copy or its interpreter's wins, else the host's (argv[1]).
+    if len(sys.argv) > 1 and importlib.util.find_spec("boto3") is None:
+        sys.path.append(sys.argv[1])
     module_name = module_name.replace("/", ".")
     try:
         module = importlib.import_module(module_name)
