@@ -1,16 +1,13 @@
 package lambda_test
 
 import (
-	"context"
 	"encoding/base64"
-	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 )
@@ -22,7 +19,6 @@ func TestNodeRuntime(t *testing.T) {
 	}
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
-	ctx := context.Background()
 	code := zipSources(t, map[string]string{
 		"index.mjs": `
 let calls = 0;
@@ -39,28 +35,8 @@ export const fail = async () => { throw new TypeError("bad type"); };
 		"broken.mjs":   "export const handler = async ( => 1;\n",
 		"bom.js":       "\ufeffexports.handler = async () => 'bom ok';\n",
 	})
-	create := func(name, runtime, handler string) {
-		t.Helper()
-		createFunction(t, client, name, func(in *lambda.CreateFunctionInput) {
-			in.Runtime = types.Runtime(runtime)
-			in.Handler = aws.String(handler)
-			in.Code = &types.FunctionCode{ZipFile: code}
-		})
-	}
-	call := func(name, payload string, tail bool) (*lambda.InvokeOutput, map[string]any) {
-		t.Helper()
-		in := &lambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(payload)}
-		if tail {
-			in.LogType = types.LogTypeTail
-		}
-		out, err := client.Invoke(ctx, in)
-		if err != nil {
-			t.Fatalf("Invoke(%s): %v", name, err)
-		}
-		var res map[string]any
-		json.Unmarshal(out.Payload, &res)
-		return out, res
-	}
+	fns := sourceFunctions{t: t, client: client, code: code}
+	create, call := fns.create, fns.call
 
 	t.Run("ES module, context, console and warm reuse", func(t *testing.T) {
 		create("node-esm", "nodejs20.x", "index.handler")

@@ -1,11 +1,7 @@
 package lambda_test
 
 import (
-	"archive/zip"
-	"bytes"
-	"context"
 	"encoding/base64"
-	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
@@ -16,24 +12,6 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 )
-
-// zipSources zips source files (name → content) in memory.
-func zipSources(t *testing.T, files map[string]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, content := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(content))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 const pythonHandlers = `
 import os
@@ -60,7 +38,6 @@ func TestPythonRuntime(t *testing.T) {
 	}
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
-	ctx := context.Background()
 	code := zipSources(t, map[string]string{
 		"app.py":                 pythonHandlers,
 		"pkg/__init__.py":        "",
@@ -69,31 +46,11 @@ func TestPythonRuntime(t *testing.T) {
 		"bom.py":                 "\ufeffdef handler(event, context):\n    return 'bom ok'\n",
 		"broken.py":              "def handler(event, context)\n    return 1\n",
 	})
-	create := func(name, handler string) {
-		t.Helper()
-		createFunction(t, client, name, func(in *lambda.CreateFunctionInput) {
-			in.Runtime = types.RuntimePython312
-			in.Handler = aws.String(handler)
-			in.Code = &types.FunctionCode{ZipFile: code}
-		})
-	}
-	call := func(name, payload string, tail bool) (*lambda.InvokeOutput, map[string]any) {
-		t.Helper()
-		in := &lambda.InvokeInput{FunctionName: aws.String(name), Payload: []byte(payload)}
-		if tail {
-			in.LogType = types.LogTypeTail
-		}
-		out, err := client.Invoke(ctx, in)
-		if err != nil {
-			t.Fatalf("Invoke(%s): %v", name, err)
-		}
-		var res map[string]any
-		json.Unmarshal(out.Payload, &res)
-		return out, res
-	}
+	fns := sourceFunctions{t: t, client: client, code: code}
+	create, call := fns.create, fns.call
 
 	t.Run("handler, context and warm reuse", func(t *testing.T) {
-		create("py-echo", "app.echo")
+		create("py-echo", "python3.12", "app.echo")
 		out, res := call("py-echo", `{"a":1}`, true)
 		if out.FunctionError != nil {
 			t.Fatalf("echo failed: %s", out.Payload)
@@ -112,7 +69,7 @@ func TestPythonRuntime(t *testing.T) {
 		}
 	})
 	t.Run("handler error", func(t *testing.T) {
-		create("py-fail", "app.fail")
+		create("py-fail", "python3.12", "app.fail")
 		out, res := call("py-fail", `{"x":7}`, false)
 		if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != "ValueError" || res["errorMessage"] != "bad value: 7" {
 			t.Errorf("a raised ValueError answered %v %s", out.FunctionError, out.Payload)
@@ -122,11 +79,11 @@ func TestPythonRuntime(t *testing.T) {
 		}
 	})
 	t.Run("nested package and BOM", func(t *testing.T) {
-		create("py-nested", "pkg.nested.mod.handler")
+		create("py-nested", "python3.12", "pkg.nested.mod.handler")
 		if out, _ := call("py-nested", `{}`, false); string(out.Payload) != `"nested"` {
 			t.Errorf("nested handler answered %s", out.Payload)
 		}
-		create("py-bom", "bom.handler")
+		create("py-bom", "python3.12", "bom.handler")
 		if out, _ := call("py-bom", `{}`, false); string(out.Payload) != `"bom ok"` {
 			t.Errorf("a handler file with a BOM answered %s", out.Payload)
 		}
@@ -161,7 +118,7 @@ def handler(event, context):
 			{"py-syntax", "broken.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'broken'"},
 		}
 		for _, tt := range tests {
-			create(tt.name, tt.handler)
+			create(tt.name, "python3.12", tt.handler)
 			out, res := call(tt.name, `{}`, false)
 			msg, _ := res["errorMessage"].(string)
 			if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != tt.errorType || !strings.HasPrefix(msg, tt.message) {
