@@ -16,31 +16,22 @@ var nodeBootstrap []byte
 // node returns the interpreter for a nodejsNN.x runtime: the host's node,
 // which serves other major versions with a warning line in the log.
 func (in *interpreters) node(runtime string) interpreter {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if it, ok := in.found[runtime]; ok {
-		return it
-	}
-	major := strings.TrimSuffix(strings.TrimPrefix(runtime, "nodejs"), ".x")
-	it := interpreter{}
-	if path, ok := in.overrides[runtime]; ok {
-		it = configured(runtime, path)
-	} else if _, err := exec.LookPath("node"); err != nil {
-		it.err = fmt.Errorf("no Node.js interpreter for %s: install nodejs (node %s)", runtime, major)
-	} else if out, err := exec.Command("node", "-p", "process.execPath + ' ' + process.versions.node").Output(); err != nil {
-		it.err = fmt.Errorf("running node: %w", err)
-	} else {
+	return in.lookup(runtime, func() interpreter {
+		major := strings.TrimSuffix(strings.TrimPrefix(runtime, "nodejs"), ".x")
+		if _, err := exec.LookPath("node"); err != nil {
+			return interpreter{err: fmt.Errorf("no Node.js interpreter for %s: install nodejs (node %s)", runtime, major)}
+		}
+		out, err := exec.Command("node", "-p", "process.execPath + ' ' + process.versions.node").Output()
+		if err != nil {
+			return interpreter{err: fmt.Errorf("running node: %w", err)}
+		}
 		path, version, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-		it.path = path
+		it := interpreter{path: path}
 		if !strings.HasPrefix(version, major+".") {
 			it.fallback = fmt.Sprintf("Nimbus: no Node.js %s on this machine; running %s on node %s (%s)", major, runtime, version, path)
 		}
-	}
-	if in.found == nil {
-		in.found = map[string]interpreter{}
-	}
-	in.found[runtime] = it
-	return it
+		return it
+	}, nil)
 }
 
 // nodeCommand runs the handler with the embedded bootstrap.
