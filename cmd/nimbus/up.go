@@ -91,6 +91,7 @@ func newUpCommand() *cobra.Command {
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "how long an idle function instance stays warm")
 	f.IntVar(&cfg.LogRetentionDays, "log-retention-days", 30, "retention of log groups Nimbus creates (function logs); 0 = never expire")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.StringVar(&cfg.Isolation, "isolation", "auto", "auto: a memory cgroup, mount and PID namespaces and a user per function instance, as far as the host allows (root); off: plain processes. NIMBUS_REQUIRE_ISOLATION=1 refuses to start without all of them")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops")
 	addInterpreterFlag(cmd, &interpreters)
 	return cmd

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -96,7 +94,7 @@ func TestKillNineKeepsAcknowledgedWork(t *testing.T) {
 	bin := buildNimbus(t)
 	zip := nimbustest.FunctionZip(t)
 	dataDir := t.TempDir()
-	record := filepath.Join(t.TempDir(), "runs.txt")
+	record := nimbustest.NewRecorder(t)
 	addr := freeAddr(t)
 	ctx := context.Background()
 
@@ -118,7 +116,7 @@ func TestKillNineKeepsAcknowledgedWork(t *testing.T) {
 		client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("other"), Payload: []byte(`{"action":"sleep","ms":10000}`)})
 	}()
 	var acked []string
-	payload := fmt.Sprintf(`{"action":"record","file":%q,"ms":100}`, record)
+	payload := fmt.Sprintf(`{"action":"record","url":%q,"ms":100}`, record.URL())
 	for i := 0; i < 20; i++ {
 		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("recorder"),
 			InvocationType: types.InvocationTypeEvent, Payload: []byte(payload)})
@@ -150,7 +148,10 @@ func TestKillNineKeepsAcknowledgedWork(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		ran := readLines(t, record)
+		ran := map[string]bool{}
+		for _, id := range record.Lines() {
+			ran[id] = true
+		}
 		var missing []string
 		for _, id := range acked {
 			if !ran[id] {
@@ -165,24 +166,6 @@ func TestKillNineKeepsAcknowledgedWork(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-func readLines(t *testing.T, path string) map[string]bool {
-	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	lines := map[string]bool{}
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		lines[strings.TrimSpace(s.Text())] = true
-	}
-	return lines
 }
 
 // TestSIGTERMFinishesInFlightInvocations stops `nimbus up` with SIGTERM

@@ -52,7 +52,7 @@ type envSpec struct {
 	runtimeDir             string
 	stream                 string
 	runtimeAPI             string
-	tmpDir                 string
+	view                   view
 	endpoint               string
 	accessKey, secret, tok string
 }
@@ -60,12 +60,16 @@ type envSpec struct {
 // environ returns the instance's environment, sorted. The host environment
 // does not leak in, except for PATH, which is extended.
 func (s envSpec) environ() []string {
-	fn := s.fn
+	fn, task := s.fn, s.view.taskRoot
+	langBin := ""
+	if s.view.langLib != "" {
+		langBin = filepath.Join(filepath.Dir(s.view.langLib), "bin")
+	}
 	env := map[string]string{
 		// Unreserved defaults; the user may override them.
 		"LANG":            "en_US.UTF-8",
-		"PATH":            joinList(os.Getenv("PATH"), fn.CodeDir, "/opt/bin"),
-		"LD_LIBRARY_PATH": joinList("/lib64", "/usr/lib64", s.runtimeDir, filepath.Join(s.runtimeDir, "lib"), fn.CodeDir, filepath.Join(fn.CodeDir, "lib"), "/opt/lib"),
+		"PATH":            joinList(langBin, os.Getenv("PATH"), task, "/opt/bin"),
+		"LD_LIBRARY_PATH": joinList(s.view.langLib, "/lib64", "/usr/lib64", s.runtimeDir, filepath.Join(s.runtimeDir, "lib"), task, filepath.Join(task, "lib"), "/opt/lib"),
 	}
 	if s.endpoint != "" {
 		env["AWS_ENDPOINT_URL"] = s.endpoint
@@ -89,11 +93,11 @@ func (s envSpec) environ() []string {
 		"AWS_ACCESS_KEY_ID":               s.accessKey,
 		"AWS_SECRET_ACCESS_KEY":           s.secret,
 		"AWS_LAMBDA_RUNTIME_API":          s.runtimeAPI,
-		"LAMBDA_TASK_ROOT":                fn.CodeDir,
+		"LAMBDA_TASK_ROOT":                task,
 		"LAMBDA_RUNTIME_DIR":              s.runtimeDir,
 		"TZ":                              ":UTC",
-		"HOME":                            s.tmpDir,
-		"TMPDIR":                          s.tmpDir,
+		"HOME":                            s.view.tmp,
+		"TMPDIR":                          s.view.tmp,
 	}
 	if s.tok != "" {
 		reserved["AWS_SESSION_TOKEN"] = s.tok

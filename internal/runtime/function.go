@@ -27,6 +27,8 @@ type Function struct {
 	Revision string
 	// MemoryMB is the configured memory, 128 when zero.
 	MemoryMB int
+	// EphemeralMB is the size of /tmp (EphemeralStorage), 512 when zero.
+	EphemeralMB int
 	// Timeout is the invocation timeout, 3 s when zero.
 	Timeout time.Duration
 	// Environment holds the user's variables. They may not override the
@@ -55,6 +57,13 @@ func (fn *Function) memoryMB() int {
 		return 128
 	}
 	return fn.MemoryMB
+}
+
+func (fn *Function) ephemeralMB() int {
+	if fn.EphemeralMB <= 0 {
+		return 512
+	}
+	return fn.EphemeralMB
 }
 
 func (fn *Function) timeout() time.Duration {

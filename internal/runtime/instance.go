@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/sandbox"
 )
 
 // state is an instance's lifecycle state.
@@ -60,6 +61,7 @@ type instance struct {
 	cmd            *exec.Cmd
 	pid            int
 	peak           *peakMemory
+	box            *sandbox.Box // nil without a sandbox
 	stdout, stderr *pipeReader
 	startedAt      time.Time
 	exited         chan struct{} // closed when the process has been reaped
@@ -81,6 +83,9 @@ type instance struct {
 	idleSeq      uint64
 	retired      bool
 	maxMemMB     int
+	// killedFor says why Nimbus killed the process past a limit:
+	// "memory" (rss-poll) or "tmp"; "" otherwise.
+	killedFor string
 }
 
 // newInstance prepares an instance of fn: its directories, log stream and
@@ -130,7 +135,8 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 	return i, nil
 }
 
-// start starts the process. An error is an *entrypointError.
+// start starts the process, in a sandbox when the Manager has one. An
+// error is an *entrypointError.
 func (i *instance) start(spec runtimeSpec) error {
 	m := i.m
 	argv, err := spec.command(i.m, &i.fn)
@@ -142,14 +148,34 @@ func (i *instance) start(spec runtimeSpec) error {
 	if err != nil {
 		return err
 	}
+	v := i.hostView()
+	if sb := m.cfg.Sandbox; sb != nil {
+		var sdk map[string]string
+		if it := m.interpreters.of(i.fn.Runtime); it.sdkPath != "" {
+			sdk = map[string]string{it.sdkPath: "/var/sdk"}
+		}
+		if sb.Isolation().Filesystem == "mount-namespace" {
+			v, argv = i.sandboxView(argv, sdk)
+		}
+		box, err := sb.Prepare(sandbox.Spec{
+			ID: i.id, Root: filepath.Join(i.dir, "root"), Tmp: i.tmpDir, Binds: v.binds,
+			MemoryBytes:   int64(i.fn.memoryMB()) << 20,
+			FileSizeBytes: int64(i.fn.ephemeralMB()) << 20,
+		})
+		if err != nil {
+			return &entrypointError{err.Error()}
+		}
+		i.box = box
+	}
 	key, secret, token := m.cfg.Credentials(i.fn.Account)
 	env := envSpec{
-		fn: &i.fn, runtimeDir: spec.runtimeDir, stream: i.log.stream,
-		runtimeAPI: i.ln.Addr().String(), tmpDir: i.tmpDir, endpoint: m.cfg.Endpoint,
+		fn: &i.fn, runtimeDir: spec.runtimeDir, stream: i.log.stream, view: v,
+		runtimeAPI: i.ln.Addr().String(), endpoint: m.cfg.Endpoint,
 		accessKey: key, secret: secret, tok: token,
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = i.fn.CodeDir
+	cmd.Path = argv[0] // a view path is not looked up on the host
+	cmd.Dir = v.taskRoot
 	cmd.Env = env.environ()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	outR, outW, err := os.Pipe()
@@ -164,22 +190,31 @@ func (i *instance) start(spec runtimeSpec) error {
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
 	i.startedAt = m.clock.Now()
-	err = cmd.Start()
+	if i.box != nil {
+		err = i.box.Start(cmd)
+	} else {
+		err = cmd.Start()
+	}
 	outW.Close()
 	errW.Close()
 	if err != nil {
 		outR.Close()
 		errR.Close()
+		if cmd.Process != nil { // started, but the sandbox could not limit it
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
 		return &entrypointError{err.Error()}
 	}
 	i.cmd, i.pid = cmd, cmd.Process.Pid
 	i.peak = openPeakMemory(i.pid)
 	i.stdout = newPipeReader(outR, &lineSplitter{log: i.log})
 	i.stderr = newPipeReader(errR, &lineSplitter{log: i.log})
-	m.wg.Add(3)
+	m.wg.Add(4)
 	go func() { defer m.wg.Done(); i.stdout.run() }()
 	go func() { defer m.wg.Done(); i.stderr.run() }()
 	go func() { defer m.wg.Done(); i.waitExit() }()
+	go func() { defer m.wg.Done(); i.watch() }()
 	m.mu.Lock()
 	if !i.initDone && i.state == stateStarting {
 		i.initTimer = m.clock.AfterFunc(m.cfg.InitTimeout, i.initTimedOut)
@@ -326,6 +361,9 @@ func (i *instance) shutdown() {
 			i.kill()
 			<-i.exited
 		}
+		if i.box != nil {
+			i.box.Release()
+		}
 		_ = i.srv.Close()
 		if i.stdout != nil {
 			i.stdout.wait(time.Second)
@@ -356,11 +394,15 @@ func (i *instance) drainPipes() {
 	wg.Wait()
 }
 
-// sampleMemory records the process's peak resident memory (VmHWM), in MB
-// rounded up. m.mu must not be held.
+// sampleMemory records the instance's peak memory in MB, rounded up: its
+// cgroup's high-water mark, else the process's peak resident memory
+// (VmHWM). m.mu must not be held.
 func (i *instance) sampleMemory() int {
 	mb := 0
-	if i.peak != nil {
+	if i.box != nil {
+		mb = int((i.box.PeakMemoryBytes() + 1<<20 - 1) >> 20)
+	}
+	if mb == 0 && i.peak != nil {
 		mb = i.peak.readMB()
 	}
 	i.m.mu.Lock()
@@ -399,6 +441,20 @@ func (p *peakMemory) readMB() int {
 	return parseVmHWM(p.buf[:n])
 }
 
+// readRSS returns the process's resident memory (VmRSS) in bytes, or 0.
+func (p *peakMemory) readRSS() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return 0
+	}
+	n, err := p.f.ReadAt(p.buf, 0)
+	if n == 0 && err != nil {
+		return 0
+	}
+	return int64(statusKB(p.buf[:n], "VmRSS")) << 10
+}
+
 func (p *peakMemory) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -411,7 +467,12 @@ func (p *peakMemory) close() {
 // parseVmHWM finds "VmHWM:   1234 kB" in a /proc status file and returns
 // it in MB, rounded up, or 0.
 func parseVmHWM(status []byte) int {
-	_, rest, ok := bytes.Cut(status, []byte("\nVmHWM:"))
+	return (statusKB(status, "VmHWM") + 1023) / 1024
+}
+
+// statusKB reads the "<field>:   1234 kB" line of a /proc status file, or 0.
+func statusKB(status []byte, field string) int {
+	_, rest, ok := bytes.Cut(status, []byte("\n"+field+":"))
 	if !ok {
 		return 0
 	}
@@ -420,7 +481,7 @@ func parseVmHWM(status []byte) int {
 	if err != nil {
 		return 0
 	}
-	return (kb + 1023) / 1024
+	return kb
 }
 
 // exitText is how Lambda words a runtime's exit.

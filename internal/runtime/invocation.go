@@ -260,7 +260,11 @@ func (i *instance) platformAnswer(v *invocation, o outcome, res *result, exitErr
 		res = failure(v.req.ID, "Runtime.ExitError", exitText(exitErr))
 	}
 	if o == outcomeExited || o == outcomeFailed {
-		status = "Status: error\tError Type: " + res.errorType + "\t"
+		errorType := res.errorType
+		if o == outcomeExited && res.platform && i.outOfMemory() {
+			errorType = "Runtime.OutOfMemory"
+		}
+		status = "Status: error\tError Type: " + errorType + "\t"
 	}
 	if res != nil && res.platform {
 		var e struct{ ErrorMessage string }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/sandbox"
 )
 
 // Config holds a Manager's dependencies and limits.
@@ -49,6 +50,10 @@ type Config struct {
 	// runs it ("python3.12" → "/usr/bin/python3.12"), overriding the search
 	// of the host's PATH. The default is empty.
 	Interpreters map[string]string
+	// Sandbox isolates instances (cgroups, namespaces, a user each) as far
+	// as the host allows. Nil runs them as plain processes, limited only by
+	// the memory poll and the /tmp watch.
+	Sandbox *sandbox.Sandbox
 }
 
 // Manager runs function instances. It is safe for concurrent use.

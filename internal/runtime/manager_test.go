@@ -130,6 +130,28 @@ func TestTimeoutKillsInstance(t *testing.T) {
 	}
 }
 
+// Without a memory cgroup, the resident-memory poll stops an instance
+// past its MemorySize, and the REPORT says so as Lambda's does.
+func TestMemoryPollKills(t *testing.T) {
+	h := newHarness(t, fixtures.lambda, Config{})
+	fn := h.fn("hog")
+	fn.MemoryMB = 128
+	fn.Timeout = 10 * time.Second
+	req, resp := h.invoke(fn, `{"action":"hold","n":200,"ms":3000}`)
+	want := &Response{
+		Payload:       []byte(`{"errorType":"Runtime.ExitError","errorMessage":"RequestId: ` + req.ID + ` Error: Runtime exited with error: signal: killed"}`),
+		FunctionError: "Unhandled",
+		ErrorType:     "Runtime.ExitError",
+	}
+	if diff := cmp.Diff(want, errorPart(resp)); diff != "" {
+		t.Errorf("response (-want +got):\n%s", diff)
+	}
+	msgs := h.sink.messages(fn.LogGroup)
+	if last := msgs[len(msgs)-1]; !strings.HasSuffix(last, "\tStatus: error\tError Type: Runtime.OutOfMemory\t\n") {
+		t.Errorf("REPORT = %q", last)
+	}
+}
+
 func TestCrashThenRecovers(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
 	fn := h.fn("crashes")

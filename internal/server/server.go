@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/edge"
 	"github.com/nimbus-dev/nimbus/internal/outbox"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
+	"github.com/nimbus-dev/nimbus/internal/sandbox"
 	"github.com/nimbus-dev/nimbus/internal/services/lambda"
 	"github.com/nimbus-dev/nimbus/internal/services/logs"
 	"github.com/nimbus-dev/nimbus/internal/storage"
@@ -59,6 +61,12 @@ type Config struct {
 	// Interpreters maps managed runtimes to interpreter binaries
 	// ("python3.12" → "/usr/bin/python3.12"), overriding the PATH search.
 	Interpreters map[string]string
+	// Isolation is "auto" (the default: cgroups, namespaces and a user per
+	// instance as far as the host allows) or "off".
+	Isolation string
+	// RequireIsolation refuses to start unless every part of isolation is
+	// in force; NIMBUS_REQUIRE_ISOLATION=1 sets it too.
+	RequireIsolation bool
 	// Logger receives Nimbus's own logs; default slog.Default().
 	Logger *slog.Logger
 	// Clock defaults to the wall clock.
@@ -68,6 +76,7 @@ type Config struct {
 // Server is a running Nimbus.
 type Server struct {
 	cfg      Config
+	sandbox  *sandbox.Sandbox
 	dataDir  string
 	db       *storage.DB
 	accounts *auth.Accounts
@@ -211,8 +220,33 @@ func (s *Server) startServices() error {
 	if err := os.RemoveAll(workDir); err != nil {
 		return fmt.Errorf("clearing old instance directories: %w", err)
 	}
+	switch cfg.Isolation {
+	case "", "auto", "off":
+	default:
+		return fmt.Errorf("invalid isolation %q: want auto or off", cfg.Isolation)
+	}
+	s.sandbox = sandbox.New(sandbox.Options{Disabled: cfg.Isolation == "off"})
+	iso := s.sandbox.Isolation()
+	if !iso.Complete() {
+		if cfg.RequireIsolation || os.Getenv("NIMBUS_REQUIRE_ISOLATION") == "1" {
+			s.sandbox.Close()
+			return fmt.Errorf("isolation required but not in force: %s", strings.Join(s.sandbox.Missing(), "; "))
+		}
+		cfg.Logger.Warn("function instances are not fully isolated", "memory", iso.Memory,
+			"filesystem", iso.Filesystem, "user", iso.User, "why", strings.Join(s.sandbox.Missing(), "; "))
+	}
+	// Instances see their own code through their view; the code of the
+	// others stays out of their users' reach.
+	codeDir := filepath.Join(s.dataDir, "code")
+	if err := os.MkdirAll(codeDir, 0o700); err != nil {
+		return fmt.Errorf("creating the code directory: %w", err)
+	}
+	if err := os.Chmod(codeDir, 0o700); err != nil {
+		return fmt.Errorf("creating the code directory: %w", err)
+	}
 	var err error
 	s.runtime, err = runtime.NewManager(runtime.Config{
+		Sandbox:            s.sandbox,
 		Clock:              cfg.Clock,
 		Logger:             cfg.Logger,
 		WorkDir:            workDir,
@@ -228,7 +262,7 @@ func (s *Server) startServices() error {
 	}
 	s.lambda, err = lambda.New(lambda.Config{
 		DB: s.db, Runner: s.runtime, Outbox: s.outbox, Logs: s.logs,
-		CodeDir: filepath.Join(s.dataDir, "code"), AccountConcurrency: cfg.AccountConcurrency,
+		CodeDir: codeDir, AccountConcurrency: cfg.AccountConcurrency,
 		Clock: cfg.Clock, Logger: cfg.Logger,
 	})
 	if err != nil {
@@ -288,9 +322,10 @@ func (s *Server) internalHandler() http.Handler {
 	mux.HandleFunc("GET /_nimbus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{
-			"status":   "running",
-			"version":  Version,
-			"services": map[string]string{"lambda": "running", "logs": "running"},
+			"status":    "running",
+			"version":   Version,
+			"services":  map[string]string{"lambda": "running", "logs": "running"},
+			"isolation": s.sandbox.Isolation(),
 		})
 	})
 	mux.Handle("GET "+lambda.CodePath, s.lambda.CodeHandler())
@@ -324,6 +359,9 @@ func (s *Server) closeAll(ctx context.Context) error {
 	}
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Close(ctx))
+	}
+	if s.sandbox != nil {
+		s.sandbox.Close()
 	}
 	<-outboxDone
 	if s.logs != nil {

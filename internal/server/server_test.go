@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,18 +26,49 @@ func TestHealth(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var got struct {
-		Status   string
-		Version  string
-		Services map[string]string
+		Status    string
+		Version   string
+		Services  map[string]string
+		Isolation struct{ Memory, Filesystem, User string }
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 		t.Fatal(err)
+	}
+	iso := got.Isolation
+	if !slices.Contains([]string{"cgroup-v1", "cgroup-v2", "rss-poll"}, iso.Memory) ||
+		!slices.Contains([]string{"mount-namespace", "none"}, iso.Filesystem) ||
+		!slices.Contains([]string{"per-instance", "shared"}, iso.User) {
+		t.Errorf("isolation = %+v", iso)
 	}
 	if got.Status != "running" || got.Version == "" {
 		t.Errorf("health = %+v", got)
 	}
 	if diff := cmp.Diff(map[string]string{"lambda": "running", "logs": "running"}, got.Services); diff != "" {
 		t.Errorf("services (-want +got):\n%s", diff)
+	}
+}
+
+func TestIsolationSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     server.Config
+		wantErr string
+	}{
+		{"required but off", server.Config{Isolation: "off", RequireIsolation: true}, "isolation required but not in force: isolation is turned off"},
+		{"unknown mode", server.Config{Isolation: "strict"}, `invalid isolation "strict": want auto or off`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.Addr, tt.cfg.Ephemeral = "127.0.0.1:0", true
+			srv, err := server.New(tt.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Shutdown(context.Background())
+			if err := srv.Start(); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Start = %v, want %q", err, tt.wantErr)
+			}
+		})
 	}
 }
 

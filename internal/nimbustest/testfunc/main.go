@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -23,8 +24,11 @@ type Event struct {
 	Millis int `json:"ms"`
 	// Text is printed by print, or the error message of error.
 	Text string `json:"text"`
-	// File is where record appends the request id (one line per run).
-	File string `json:"file"`
+	// URL is where record posts the request id (nimbustest.Recorder): a
+	// function instance sees neither the test's files nor its /tmp.
+	URL string `json:"url"`
+	// MB is how much memory alloc takes and touches.
+	MB int `json:"mb"`
 	// Size makes echo answer a string of this many bytes.
 	Size int `json:"size"`
 	// Any carries arbitrary JSON back in echo.
@@ -55,6 +59,16 @@ func handle(ctx context.Context, ev Event) (*Result, error) {
 		return nil, errors.New(ev.Text)
 	case "sleep":
 		time.Sleep(time.Duration(ev.Millis) * time.Millisecond)
+	case "alloc":
+		held := make([][]byte, 0, ev.MB)
+		for range ev.MB {
+			b := make([]byte, 1<<20)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			held = append(held, b)
+		}
+		res.Count = len(held)
 	case "exit":
 		os.Exit(1)
 	case "panic":
@@ -69,14 +83,11 @@ func handle(ctx context.Context, ev Event) (*Result, error) {
 			res.Env[k] = v
 		}
 	case "record":
-		f, err := os.OpenFile(ev.File, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		resp, err := http.Post(ev.URL, "text/plain", strings.NewReader(lc.AwsRequestID))
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintln(f, lc.AwsRequestID)
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
+		resp.Body.Close()
 		if ev.Millis > 0 {
 			time.Sleep(time.Duration(ev.Millis) * time.Millisecond)
 		}

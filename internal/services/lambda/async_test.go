@@ -3,8 +3,6 @@ package lambda_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,15 +21,15 @@ func TestEventInvokes(t *testing.T) {
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
 	createFunction(t, client, "async")
 	ctx := context.Background()
-	record := filepath.Join(t.TempDir(), "runs")
+	record := nimbustest.NewRecorder(t)
 
 	t.Run("runs once accepted", func(t *testing.T) {
 		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("async"), InvocationType: types.InvocationTypeEvent,
-			Payload: []byte(fmt.Sprintf(`{"action":"record","file":%q}`, record))})
+			Payload: []byte(fmt.Sprintf(`{"action":"record","url":%q}`, record.URL()))})
 		if err != nil || out.StatusCode != 202 {
 			t.Fatalf("Event invoke: %v, status %d", err, out.StatusCode)
 		}
-		waitUntil(t, func() bool { b, _ := os.ReadFile(record); return len(b) > 0 })
+		waitUntil(t, func() bool { return len(record.Lines()) == 1 })
 	})
 	t.Run("over 1 MB refused", func(t *testing.T) {
 		big := []byte(`"` + strings.Repeat("x", 1048576) + `"`)
@@ -54,19 +52,19 @@ func TestEventInvokes(t *testing.T) {
 		if _, err := client.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("async"), ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
 			t.Fatal(err)
 		}
-		later := filepath.Join(t.TempDir(), "later")
+		later := nimbustest.NewRecorder(t)
 		if _, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("async"), InvocationType: types.InvocationTypeEvent,
-			Payload: []byte(fmt.Sprintf(`{"action":"record","file":%q}`, later))}); err != nil {
+			Payload: []byte(fmt.Sprintf(`{"action":"record","url":%q}`, later.URL()))}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(300 * time.Millisecond)
-		if _, err := os.Stat(later); err == nil {
+		if len(later.Lines()) > 0 {
 			t.Fatal("the event ran while the function had no concurrency")
 		}
 		if _, err := client.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("async")}); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, func() bool { _, err := os.Stat(later); return err == nil })
+		waitUntil(t, func() bool { return len(later.Lines()) == 1 })
 	})
 }
 

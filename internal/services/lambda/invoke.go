@@ -125,6 +125,7 @@ func (s *Service) runtimeFunction(f *function) *runtime.Function {
 		CodeDir:     s.codeDir(f.CodeHex),
 		Revision:    f.RevisionID,
 		MemoryMB:    int(f.MemorySize),
+		EphemeralMB: int(f.Ephemeral),
 		Timeout:     time.Duration(f.Timeout) * time.Second,
 		Environment: f.Environment,
 		LogGroup:    f.logGroup(),

@@ -50,6 +50,16 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 			fmt.Printf("line %d %s\n", n, e.Text)
 		}
 		return "printed", nil
+	case "hold": // holds N MB, touched, for Ms milliseconds
+		held := make([][]byte, e.N)
+		for n := range held {
+			held[n] = make([]byte, 1<<20)
+			for i := 0; i < len(held[n]); i += 4096 {
+				held[n][i] = 1
+			}
+		}
+		time.Sleep(time.Duration(e.Ms) * time.Millisecond)
+		return len(held), nil
 	case "count":
 		counter++
 		return counter, nil
