@@ -24,6 +24,6 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newUpCommand(), newInvokeCommand(), newLogsCommand(), newRuntimesCommand(), newVersionCommand())
+	root.AddCommand(newUpCommand(), newInvokeCommand(), newLogsCommand(), newRuntimesCommand(), newSetupCommand(), newVersionCommand())
 	return root
 }

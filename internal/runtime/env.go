@@ -65,11 +65,19 @@ func (s envSpec) environ() []string {
 	if s.view.langLib != "" {
 		langBin = filepath.Join(filepath.Dir(s.view.langLib), "bin")
 	}
+	path := joinList(langBin, os.Getenv("PATH"), task, "/opt/bin")
+	if len(s.view.binds) > 0 { // a sandbox: Lambda's own
+		path = joinList(langBin, "/usr/local/bin:/usr/bin/:/bin:/opt/bin")
+	}
 	env := map[string]string{
 		// Unreserved defaults; the user may override them.
 		"LANG":            "en_US.UTF-8",
-		"PATH":            joinList(langBin, os.Getenv("PATH"), task, "/opt/bin"),
+		"PATH":            path,
 		"LD_LIBRARY_PATH": joinList(s.view.langLib, "/lib64", "/usr/lib64", s.runtimeDir, filepath.Join(s.runtimeDir, "lib"), task, filepath.Join(task, "lib"), "/opt/lib"),
+	}
+	if major, ok := strings.CutPrefix(fn.Runtime, "nodejs"); ok {
+		env["NODE_PATH"] = joinList("/opt/nodejs/node"+strings.TrimSuffix(major, ".x")+"/node_modules",
+			"/opt/nodejs/node_modules", filepath.Join(s.runtimeDir, "node_modules"), s.runtimeDir, task)
 	}
 	if s.endpoint != "" {
 		env["AWS_ENDPOINT_URL"] = s.endpoint

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -156,6 +157,9 @@ func (i *instance) start(spec runtimeSpec) error {
 		}
 		if sb.Isolation().Filesystem == "mount-namespace" {
 			v, argv = i.sandboxView(argv, sdk)
+			if nm := m.cfg.NodeModules; nm != "" && strings.HasPrefix(i.fn.Runtime, "nodejs") {
+				v.binds = append(v.binds, sandbox.Bind{Host: nm, View: "/node_modules"})
+			}
 		}
 		box, err := sb.Prepare(sandbox.Spec{
 			ID: i.id, Root: filepath.Join(i.dir, "root"), Tmp: i.tmpDir, Binds: v.binds,

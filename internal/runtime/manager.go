@@ -54,6 +54,11 @@ type Config struct {
 	// as the host allows. Nil runs them as plain processes, limited only by
 	// the memory poll and the /tmp watch.
 	Sandbox *sandbox.Sandbox
+	// NodeModules is the node_modules directory of the AWS SDK v3 that
+	// Node.js functions import without bundling it; "" when not installed.
+	// Sandboxed instances see it at /node_modules, on the walk-up path of
+	// /var/task that ES modules resolve by (they ignore NODE_PATH).
+	NodeModules string
 }
 
 // Manager runs function instances. It is safe for concurrent use.

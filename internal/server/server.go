@@ -21,6 +21,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/edge"
+	"github.com/nimbus-dev/nimbus/internal/nodesdk"
 	"github.com/nimbus-dev/nimbus/internal/outbox"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 	"github.com/nimbus-dev/nimbus/internal/sandbox"
@@ -228,7 +229,10 @@ func (s *Server) startServices() error {
 	s.sandbox = sandbox.New(sandbox.Options{Disabled: cfg.Isolation == "off"})
 	iso := s.sandbox.Isolation()
 	if !iso.Complete() {
-		if cfg.RequireIsolation || os.Getenv("NIMBUS_REQUIRE_ISOLATION") == "1" {
+		// The variable guards against isolation lost silently; an explicit
+		// "off" is a choice.
+		envRequires := cfg.Isolation != "off" && os.Getenv("NIMBUS_REQUIRE_ISOLATION") == "1"
+		if cfg.RequireIsolation || envRequires {
 			s.sandbox.Close()
 			return fmt.Errorf("isolation required but not in force: %s", strings.Join(s.sandbox.Missing(), "; "))
 		}
@@ -244,9 +248,21 @@ func (s *Server) startServices() error {
 	if err := os.Chmod(codeDir, 0o700); err != nil {
 		return fmt.Errorf("creating the code directory: %w", err)
 	}
+	// Node.js functions import the SDK from the shared cache. Unsandboxed
+	// instances run their code from <data>/code/<sha>, so a link in the data
+	// directory puts it on their modules' walk-up path.
+	nodeModules := nodesdk.NodeModules()
+	link := filepath.Join(s.dataDir, "node_modules")
+	_ = os.Remove(link)
+	if nodeModules != "" {
+		if err := os.Symlink(nodeModules, link); err != nil {
+			return fmt.Errorf("linking the Node.js SDK: %w", err)
+		}
+	}
 	var err error
 	s.runtime, err = runtime.NewManager(runtime.Config{
 		Sandbox:            s.sandbox,
+		NodeModules:        nodeModules,
 		Clock:              cfg.Clock,
 		Logger:             cfg.Logger,
 		WorkDir:            workDir,
