@@ -3,6 +3,7 @@
 # _HANDLER ("package.module.function") with Lambda's event and context.
 import http.client
 import importlib
+import importlib.abc
 import importlib.util
 import json
 import os
@@ -45,6 +46,49 @@ def stack_of(exc):
     return [line for line in traceback.format_list(traceback.extract_tb(exc.__traceback__))]
 
 
+class OldBotocoreEndpoint(importlib.abc.MetaPathFinder):
+    """Points botocore older than 1.31 (boto3 1.28, which learned
+    AWS_ENDPOINT_URL) at the endpoint in the environment, so handlers reach
+    Nimbus with any boto3. It acts when botocore.session is imported, so a
+    handler that never uses boto3 pays nothing."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            patch_create_client(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def patch_create_client(session_module):
+    import botocore
+    try:
+        if tuple(int(x) for x in botocore.__version__.split(".")[:2]) >= (1, 31):
+            return
+    except ValueError:
+        return
+    create_client = session_module.Session.create_client
+
+    def with_endpoint(self, service_name, *args, **kwargs):
+        if len(args) < 5 and kwargs.get("endpoint_url") is None:
+            env = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_")
+            url = os.environ.get(env) or os.environ.get("AWS_ENDPOINT_URL")
+            if url:
+                kwargs["endpoint_url"] = url
+        return create_client(self, service_name, *args, **kwargs)
+
+    session_module.Session.create_client = with_endpoint
+
+
 def load_handler():
     handler = os.environ.get("_HANDLER", "")
     module_name, _, function_name = handler.rpartition(".")
@@ -55,6 +99,8 @@ def load_handler():
     # copy or its interpreter's wins, else the host's (argv[1]).
     if len(sys.argv) > 1 and importlib.util.find_spec("boto3") is None:
         sys.path.append(sys.argv[1])
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        sys.meta_path.insert(0, OldBotocoreEndpoint())
     module_name = module_name.replace("/", ".")
     try:
         module = importlib.import_module(module_name)

@@ -2,6 +2,7 @@ package lambda_test
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/server"
 )
 
 const pythonHandlers = `
@@ -126,4 +128,42 @@ def handler(event, context):
 			}
 		}
 	})
+}
+
+// A boto3 older than AWS_ENDPOINT_URL support (Debian 12's 1.26) reaches
+// Nimbus too: the bootstrap points botocore at it.
+func TestPythonOldBoto3(t *testing.T) {
+	t.Parallel()
+	const interp = "/usr/bin/python3.11"
+	out, err := exec.Command(interp, "-c", "import boto3; print(boto3.__version__)").Output()
+	if err != nil {
+		t.Skipf("skip: %s with boto3 is not installed (apt-get install python3-boto3)", interp)
+	}
+	version := strings.TrimSpace(string(out))
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err != nil || major > 1 || minor >= 28 {
+		t.Skipf("skip: %s has boto3 %s, which reads AWS_ENDPOINT_URL itself", interp, version)
+	}
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Interpreters: map[string]string{"python3.11": interp}}})
+	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
+	createFunction(t, client, "py-old-boto3", func(in *lambda.CreateFunctionInput) {
+		in.Runtime = types.RuntimePython311
+		in.Handler = aws.String("sdk.handler")
+		in.Timeout = aws.Int32(30)
+		in.Code = &types.FunctionCode{ZipFile: zipSources(t, map[string]string{"sdk.py": `
+import boto3
+
+def handler(event, context):
+    functions = boto3.client("lambda").list_functions()["Functions"]
+    return {"boto3": boto3.__version__, "names": sorted(f["FunctionName"] for f in functions)}
+`})}
+	})
+	res, err := client.Invoke(t.Context(), &lambda.InvokeInput{FunctionName: aws.String("py-old-boto3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"boto3": "` + version + `", "names": ["py-old-boto3"]}`
+	if res.FunctionError != nil || string(res.Payload) != want {
+		t.Errorf("boto3 %s from inside the function answered %s, want %s", version, res.Payload, want)
+	}
 }
