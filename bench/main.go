@@ -189,11 +189,15 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
+	rt, err := measureRuntimes(ctx, o, nimbusBin, zip, logf)
+	if err != nil {
+		return fmt.Errorf("measuring runtimes and isolation: %w", err)
+	}
 	progress("measured in %v", time.Since(start).Round(time.Second))
 
 	m := describeMachine(commit)
 	m.Busy = busy
-	report := renderReport(m, o, nim, rie, floor)
+	report := renderReport(m, o, nim, rie, floor, rt)
 	fmt.Print(report)
 	if err = os.WriteFile(o.Out, []byte(report), 0o644); err != nil {
 		return err

@@ -49,15 +49,16 @@ func buildGo(ctx context.Context, root, out, pkg string, flags ...string) error 
 	return nil
 }
 
-// startNimbus execs `nimbus up --ephemeral` on a free loopback port and
-// returns it with its URL once GET /_nimbus/health answered 200, and the
-// time from exec to that answer.
-func startNimbus(bin string, stderr *os.File) (*process, string, time.Duration, error) {
+// startNimbus execs `nimbus up --ephemeral` (and flags) on a free loopback
+// port and returns it with its URL once GET /_nimbus/health answered 200,
+// and the time from exec to that answer.
+func startNimbus(bin string, stderr *os.File, flags ...string) (*process, string, time.Duration, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, "", 0, err
 	}
-	p, t0, err := startProcess([]string{bin, "up", "--ephemeral", "--addr", addr, "--log-level", "warn"}, "", nil, stderr)
+	argv := append([]string{bin, "up", "--ephemeral", "--addr", addr, "--log-level", "warn"}, flags...)
+	p, t0, err := startProcess(argv, "", nil, stderr)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -179,6 +180,25 @@ func createFunction(ctx context.Context, client *lambda.Client, name string, zip
 		return fmt.Errorf("waiting for %s to be Active: %w", name, err)
 	}
 	return nil
+}
+
+// zipFiles returns a deployment package of source files (name → content).
+func zipFiles(files map[string]string) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, content := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write([]byte(content)); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // zipBootstrap returns a deployment package holding the file at path as

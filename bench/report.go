@@ -62,7 +62,7 @@ type row struct{ metric, nimbus, peer, ratio, target, met string }
 
 // renderReport renders the results as markdown: the machine, the table
 // and what each figure means. rie is nil when RIE was not run.
-func renderReport(m machine, o options, nim *nimbusResult, rie *rieResult, floor *floorResult) string {
+func renderReport(m machine, o options, nim *nimbusResult, rie *rieResult, floor *floorResult, rt *runtimesResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Nimbus benchmark\n\n")
 	fmt.Fprintf(&b, "- date: %s\n- go: %s\n- machine: %d CPUs, %s, %s; %.0f%% of its CPU busy in the second before the run\n- commit: %s\n",
@@ -71,9 +71,9 @@ func renderReport(m machine, o options, nim *nimbusResult, rie *rieResult, floor
 		fmt.Fprintf(&b, "- profiled with perf (-perf %s): the Nimbus figures include its overhead\n", o.Perf)
 	}
 	b.WriteString("\n")
-	b.WriteString(renderTable(tableRows(o, nim, rie, floor)))
+	b.WriteString(renderTable(append(tableRows(o, nim, rie, floor), runtimeRows(rt)...)))
 	b.WriteString("\n")
-	b.WriteString(renderNotes(o, nim, rie, floor))
+	b.WriteString(renderNotes(o, nim, rie, floor, rt))
 	return b.String()
 }
 
@@ -167,7 +167,7 @@ func renderTable(rows []row) string {
 
 // renderNotes says what each figure is and adds the context figures: the
 // floor's latency and throughput, where the CPU went under load, errors.
-func renderNotes(o options, nim *nimbusResult, rie *rieResult, floor *floorResult) string {
+func renderNotes(o options, nim *nimbusResult, rie *rieResult, floor *floorResult, rt *runtimesResult) string {
 	var b strings.Builder
 	b.WriteString("## How it was measured\n\n")
 	b.WriteString("All servers run as subprocesses on 127.0.0.1 and are driven through the aws-sdk-go-v2 Lambda client " +
@@ -194,7 +194,9 @@ func renderNotes(o options, nim *nimbusResult, rie *rieResult, floor *floorResul
 		o.Callers, fmtInt(o.Calls), o.Limit, o.Callers)
 	b.WriteString("- **CPU per invoke**: utime+stime from /proc/PID/stat (10 ms ticks) around each block of the warm run, summed and divided by its calls; " +
 		"the floor is a bare net/http handler (`bench -floor-server`) answering the same Invoke request with a fixed payload. " +
-		"Function process CPU is the same figure for the server's child processes (the runtime).\n\n")
+		"Function process CPU is the same figure for the server's child processes (the runtime).\n")
+	b.WriteString(runtimeNotes(o, rt))
+	b.WriteString("\n")
 
 	b.WriteString("## Context\n\n")
 	fw := floor.Warm.Latencies

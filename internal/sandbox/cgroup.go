@@ -111,11 +111,13 @@ type cgroups struct {
 // probeCgroups finds a writable memory hierarchy and creates Nimbus's own
 // level in it. v2 is used only where its memory controller is available.
 func probeCgroups(name string) (*cgroups, error) {
-	mountinfo, err := os.ReadFile("/proc/self/mountinfo")
+	// thread-self, not self: /proc/self shows the main thread's namespace,
+	// which is not this thread's if a sandbox ever ran there.
+	mountinfo, err := os.ReadFile("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
-	self, err := os.ReadFile("/proc/self/cgroup")
+	self, err := os.ReadFile("/proc/thread-self/cgroup")
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +199,8 @@ func hasWord(list []byte, word string) bool {
 	return false
 }
 
-// close removes Nimbus's level; it is empty once every instance is gone.
+// close removes this Sandbox's level; it is empty once every instance is
+// gone.
 func (cg *cgroups) close() {
 	for _, t := range []*cgroupTree{cg.memory, cg.pids} {
 		if t != nil {
@@ -216,7 +219,9 @@ func (cg *cgroups) removeStale(name string) {
 		parent := filepath.Dir(t.dir)
 		matches, _ := filepath.Glob(filepath.Join(parent, "nimbus-*"))
 		for _, dir := range matches {
-			pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(dir), "nimbus-"))
+			// nimbus-<pid>-<random>
+			pidPart, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(dir), "nimbus-"), "-")
+			pid, err := strconv.Atoi(pidPart)
 			if err != nil || filepath.Base(dir) == name || processExists(pid) {
 				continue
 			}

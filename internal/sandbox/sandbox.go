@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -60,9 +62,11 @@ type Sandbox struct {
 	// (it has CAP_SYS_RESOURCE); otherwise a shell lowers them in the child.
 	prlimit bool
 
-	mu       sync.Mutex
-	freeUIDs []int
-	nextUID  int
+	// uidDir holds the lock files of the user ids in use, shared by every
+	// Nimbus on the host.
+	uidDir  string
+	mu      sync.Mutex
+	nextUID int
 }
 
 // New probes the host and returns a Sandbox using what works.
@@ -74,12 +78,19 @@ func New(opts Options) *Sandbox {
 	if s.uidBase <= 0 {
 		s.uidBase = 990000
 	}
+	s.uidDir = filepath.Join(os.TempDir(), "nimbus-instance-users")
+	if fi, err := os.Stat("/run"); err == nil && fi.IsDir() && os.Geteuid() == 0 {
+		s.uidDir = "/run/nimbus-instance-users"
+	}
 	s.prlimit = hasCapability(unix.CAP_SYS_RESOURCE)
 	if opts.Disabled {
 		s.missing = append(s.missing, "isolation is turned off")
 		return s
 	}
-	name := "nimbus-" + strconv.Itoa(os.Getpid())
+	// One level per Sandbox: several servers may share a process (tests).
+	var suffix [4]byte
+	_, _ = rand.Read(suffix[:])
+	name := "nimbus-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(suffix[:])
 	if cg, err := probeCgroups(name); err == nil {
 		s.cg = cg
 		cg.removeStale(name)
@@ -108,6 +119,37 @@ func New(opts Options) *Sandbox {
 	return s
 }
 
+// onOwnThread runs f on an OS thread of its own that is never reused: f
+// may change the thread's namespaces and cgroups. The thread lives until
+// done is closed (nil: until f returns): the kernel sends a child's
+// Pdeathsig when the thread that forked it ends, not the process. The main
+// thread is never used: Go cannot end it, and /proc/self shows its state.
+func onOwnThread(f func() error, done <-chan struct{}) error {
+	errc := make(chan error, 1)
+	var run func()
+	run = func() {
+		// Locked and never unlocked: the Go runtime ends the thread when
+		// this goroutine returns, and creates no other thread from it.
+		goruntime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			// Still untouched. Holding it, start over elsewhere: the new
+			// goroutine cannot be scheduled on this thread.
+			moved := make(chan struct{})
+			go func() { close(moved); run() }()
+			<-moved
+			goruntime.UnlockOSThread()
+			return
+		}
+		err := f()
+		errc <- err
+		if err == nil && done != nil {
+			<-done
+		}
+	}
+	go run()
+	return <-errc
+}
+
 // probeFilesystem builds a view with nothing bound, in a thread of its own
 // that is thrown away, to prove that every step works here.
 func (s *Sandbox) probeFilesystem() error {
@@ -120,16 +162,13 @@ func (s *Sandbox) probeFilesystem() error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	errc := make(chan error, 1)
-	go func() {
-		goruntime.LockOSThread() // never unlocked: the thread ends with the goroutine
+	err = onOwnThread(func() error {
 		if err := enterPrivateNamespace(); err != nil {
-			errc <- err
-			return
+			return err
 		}
-		errc <- buildRoot(filepath.Join(dir, "root"), host, nil, dir)
-	}()
-	if err := <-errc; err != nil {
+		return buildRoot(filepath.Join(dir, "root"), host, nil, dir)
+	}, nil)
+	if err != nil {
 		return err
 	}
 	s.host = host
@@ -179,6 +218,8 @@ type Box struct {
 	spec Spec
 	cg   *instanceGroup // nil without memory cgroups
 	uid  int            // -1: Nimbus's own user
+	// uidLock holds uid for this instance, host-wide, until Release.
+	uidLock *os.File
 	// released ends the thread that started the process: its parent as far
 	// as the kernel knows, whose end would fire the process's Pdeathsig.
 	released    chan struct{}
@@ -201,7 +242,12 @@ func (s *Sandbox) Prepare(spec Spec) (*Box, error) {
 		b.cg = cg
 	}
 	if s.iso.User == "per-instance" {
-		b.uid = s.takeUID()
+		uid, lock, err := s.takeUID()
+		if err != nil {
+			b.Release()
+			return nil, fmt.Errorf("sandbox: choosing the instance's user: %w", err)
+		}
+		b.uid, b.uidLock = uid, lock
 		if err := os.Chown(spec.Tmp, b.uid, b.uid); err != nil {
 			b.Release()
 			return nil, fmt.Errorf("sandbox: giving /tmp to the instance's user: %w", err)
@@ -210,18 +256,33 @@ func (s *Sandbox) Prepare(spec Spec) (*Box, error) {
 	return b, nil
 }
 
-func (s *Sandbox) takeUID() int {
+// takeUID finds a user id no other instance on this host has, this
+// server's or another's: each is held by a lock on a file named after it,
+// released by the Box.
+func (s *Sandbox) takeUID() (int, *os.File, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n := len(s.freeUIDs); n > 0 {
-		uid := s.freeUIDs[n-1]
-		s.freeUIDs = s.freeUIDs[:n-1]
-		return uid
+	if err := os.MkdirAll(s.uidDir, 0o700); err != nil {
+		return 0, nil, err
 	}
-	uid := s.uidBase + s.nextUID
-	s.nextUID++
-	return uid
+	for n := 0; n < maxUIDs; n++ {
+		uid := s.uidBase + (s.nextUID+n)%maxUIDs
+		f, err := os.OpenFile(filepath.Join(s.uidDir, strconv.Itoa(uid)), os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			f.Close()
+			continue
+		}
+		s.nextUID = (s.nextUID + n + 1) % maxUIDs
+		return uid, f, nil
+	}
+	return 0, nil, fmt.Errorf("all %d instance user ids are in use", maxUIDs)
 }
+
+// maxUIDs bounds the instances isolated at once on a host.
+const maxUIDs = 65536
 
 // Isolated reports whether the instance sees the view rather than the
 // host's filesystem.
@@ -254,21 +315,7 @@ func (b *Box) Start(cmd *exec.Cmd) error {
 		defer unix.Close(fd)
 		attr.UseCgroupFD, attr.CgroupFD = true, fd
 	}
-	errc := make(chan error, 1)
-	go func() {
-		// The thread's namespace and cgroups become the instance's, so it is
-		// never unlocked: the Go runtime ends it when this goroutine returns,
-		// and creates no other thread from a locked one. It lives as long
-		// as the instance: the kernel sends Pdeathsig when the thread that
-		// forked a process ends, not the process.
-		goruntime.LockOSThread()
-		err := b.startLocked(cmd)
-		errc <- err
-		if err == nil {
-			<-b.released
-		}
-	}()
-	if err := <-errc; err != nil {
+	if err := onOwnThread(func() error { return b.startLocked(cmd) }, b.released); err != nil {
 		return err
 	}
 	if b.uid >= 0 && !b.s.prlimit {
@@ -358,11 +405,9 @@ func (b *Box) Release() {
 		b.cg.remove()
 		b.cg = nil
 	}
-	if b.uid >= 0 {
-		b.s.mu.Lock()
-		b.s.freeUIDs = append(b.s.freeUIDs, b.uid)
-		b.s.mu.Unlock()
-		b.uid = -1
+	if b.uidLock != nil {
+		b.uidLock.Close() // releases the lock
+		b.uidLock, b.uid = nil, -1
 	}
 }
 

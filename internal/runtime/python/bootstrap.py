@@ -1,33 +1,106 @@
 # Nimbus's bootstrap for Lambda's Python runtimes: it speaks the Lambda
 # Runtime API (AWS_LAMBDA_RUNTIME_API) and runs the handler named by
 # _HANDLER ("package.module.function") with Lambda's event and context.
-import http.client
+#
+# It imports as little as it can: every module here is paid on each cold
+# start (http.client alone costs tens of milliseconds), so it speaks HTTP
+# over _socket itself and imports traceback only when a handler fails.
+import _socket
 import importlib
-import importlib.abc
-import importlib.util
+import importlib.machinery
 import json
 import os
 import sys
 import time
-import traceback
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 BASE = "/2018-06-01/runtime"
-conn = http.client.HTTPConnection(API)
 
 
-def request(method, path, body=None, headers=None):
-    global conn
-    for attempt in (1, 2):
-        try:
-            conn.request(method, BASE + path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            return resp, resp.read()
-        except (http.client.HTTPException, ConnectionError):
-            conn.close()
-            conn = http.client.HTTPConnection(API)
-            if attempt == 2:
-                raise
+class RuntimeAPI:
+    """A keep-alive HTTP/1.1 connection to the Runtime API."""
+
+    def __init__(self, address):
+        host, _, port = address.rpartition(":")
+        self.address = (host, int(port))
+        self.sock = None
+        self.buf = b""
+
+    def request(self, method, path, body=b"", headers=None):
+        head = f"{method} {BASE}{path} HTTP/1.1\r\nHost: {API}\r\nContent-Length: {len(body)}\r\n"
+        for name, value in (headers or {}).items():
+            head += f"{name}: {value}\r\n"
+        message = head.encode() + b"\r\n" + body
+        for attempt in (1, 2):
+            try:
+                if self.sock is None:
+                    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+                    sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+                    sock.connect(self.address)
+                    self.sock, self.buf = sock, b""
+                self.sock.sendall(message)
+                return self.response()
+            except OSError:
+                self.close()
+                if attempt == 2:
+                    raise
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buf = None, b""
+
+    def fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the Runtime API closed the connection")
+        self.buf += chunk
+
+    def take(self, n):
+        while len(self.buf) < n:
+            self.fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            self.fill()
+        data, _, self.buf = self.buf.partition(b"\r\n")
+        return data
+
+    def response(self):
+        while b"\r\n\r\n" not in self.buf:
+            self.fill()
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode("utf-8", "replace").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().title()] = value.strip()
+        if headers.get("Transfer-Encoding", "").lower() == "chunked":
+            parts = []
+            while True:
+                size = int(self.line().split(b";")[0], 16)
+                if size == 0:
+                    while self.line():  # trailers, then the blank line
+                        pass
+                    break
+                parts.append(self.take(size))
+                self.take(2)
+            body = b"".join(parts)
+        else:
+            body = self.take(int(headers.get("Content-Length", "0")))
+        if headers.get("Connection", "").lower() == "close":
+            self.close()
+        return status, headers, body
+
+
+api = RuntimeAPI(API)
+
+
+def request(method, path, body=b"", headers=None):
+    return api.request(method, path, body, headers)
 
 
 def error_body(error_type, message, stack=None):
@@ -43,10 +116,11 @@ def init_error(error_type, message, stack=None):
 
 
 def stack_of(exc):
+    import traceback
     return [line for line in traceback.format_list(traceback.extract_tb(exc.__traceback__))]
 
 
-class OldBotocoreEndpoint(importlib.abc.MetaPathFinder):
+class OldBotocoreEndpoint:
     """Points botocore older than 1.31 (boto3 1.28, which learned
     AWS_ENDPOINT_URL) at the endpoint in the environment, so handlers reach
     Nimbus with any boto3. It acts when botocore.session is imported, so a
@@ -56,7 +130,7 @@ class OldBotocoreEndpoint(importlib.abc.MetaPathFinder):
         if name != "botocore.session":
             return None
         sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
             return spec
         run = spec.loader.exec_module
@@ -97,7 +171,7 @@ def load_handler():
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
     # As on Lambda, boto3 is there without bundling it: the function's own
     # copy or its interpreter's wins, else the host's (argv[1]).
-    if len(sys.argv) > 1 and importlib.util.find_spec("boto3") is None:
+    if len(sys.argv) > 1 and importlib.machinery.PathFinder.find_spec("boto3") is None:
         sys.path.append(sys.argv[1])
     if os.environ.get("AWS_ENDPOINT_URL"):
         sys.meta_path.insert(0, OldBotocoreEndpoint())
@@ -153,8 +227,7 @@ class LambdaContext:
 def main():
     function = load_handler()
     while True:
-        resp, body = request("GET", "/invocation/next")
-        headers = {k.title(): v for k, v in resp.getheaders()}
+        _, headers, body = request("GET", "/invocation/next")
         request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
         if "Lambda-Runtime-Trace-Id" in headers:
             os.environ["_X_AMZN_TRACE_ID"] = headers["Lambda-Runtime-Trace-Id"]

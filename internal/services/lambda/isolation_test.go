@@ -48,7 +48,7 @@ def probe(event, context):
     out = {"cwd": os.getcwd(), "taskRoot": os.environ["LAMBDA_TASK_ROOT"], "uid": os.getuid(),
            "pid": os.getpid(), "opt": os.listdir("/opt"),
            "nofile": list(resource.getrlimit(resource.RLIMIT_NOFILE)),
-           "procs": sorted(p for p in os.listdir("/proc") if p.isdigit())}
+           "procs": sorted(p + " " + open("/proc/%s/cmdline" % p).read().replace("\0", " ") for p in os.listdir("/proc") if p.isdigit())}
     try:
         open("/var/task/new.txt", "w")
         out["taskWrite"] = "allowed"
