@@ -312,6 +312,9 @@ func ratio(a, b float64) string {
 
 // fmtDur renders a latency in ms with two decimals (µs below 1 ms).
 func fmtDur(d time.Duration) string {
+	if d < 0 {
+		return "−" + fmtDur(-d)
+	}
 	if d < time.Millisecond {
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	}

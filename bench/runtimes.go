@@ -188,9 +188,12 @@ func runtimeInterpreters(bin string) map[string]string {
 	return found
 }
 
-// timeExec times argv from exec to exit.
+// timeExec times argv from exec to exit, with an environment as clean as
+// a function instance's: the host's can slow an interpreter down (Node.js
+// reads NODE_EXTRA_CA_CERTS, a whole CA bundle, at start).
 func timeExec(argv []string) (time.Duration, error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=en_US.UTF-8"}
 	t0 := time.Now()
 	if err := cmd.Run(); err != nil {
 		return 0, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
@@ -262,7 +265,7 @@ func runtimeNotes(o options, r *runtimesResult) string {
 		"(here: %s), one with `--isolation off`. Isolation: fresh Go functions (the same `bootstrap`), one cold invoke each, alternating "+
 		"between the two servers. Python and Node.js: fresh functions whose handler returns the event (`python3.12`, `nodejs20.x`) "+
 		"on the isolated server, one cold invoke each, each after one timed exec → exit of the interpreter that `nimbus runtimes` "+
-		"names for the runtime, doing nothing. Warm: %d sequential calls each to one warm Python, Node.js and Go function "+
+		"names for the runtime, doing nothing, with only PATH and LANG in its environment (instances get no more of the host's). Warm: %d sequential calls each to one warm Python, Node.js and Go function "+
 		"on the isolated server, interleaved in blocks of %d.\n", r.Isolation, o.Warm, o.Block)
 	for _, l := range r.Langs {
 		if l.Skipped != "" {

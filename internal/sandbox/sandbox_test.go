@@ -199,3 +199,36 @@ func BenchmarkStart(b *testing.B) {
 		}
 	})
 }
+
+func TestCgroupLimits(t *testing.T) {
+	s := newSandbox(t)
+	b := prepare(t, s, "limits", 96<<20)
+	defer b.Release()
+	limit := "memory.limit_in_bytes"
+	if b.cg.v2 {
+		limit = "memory.max"
+	}
+	if got, _ := os.ReadFile(filepath.Join(b.cg.memory, limit)); strings.TrimSpace(string(got)) != strconv.Itoa(96<<20) {
+		t.Errorf("%s = %q, want %d", limit, got, 96<<20)
+	}
+	pidsDir := b.cg.pids
+	if b.cg.v2 {
+		pidsDir = b.cg.memory
+	}
+	if pidsDir == "" {
+		t.Skip("no pids controller here")
+	}
+	if got, _ := os.ReadFile(filepath.Join(pidsDir, "pids.max")); strings.TrimSpace(string(got)) != "1024" {
+		t.Errorf("pids.max = %q, want 1024", got)
+	}
+	// The process runs inside both groups.
+	out, err := b.run(t, "cat /proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{b.cg.memory, pidsDir} {
+		if rel := filepath.Base(dir); !strings.Contains(out, "/"+rel+"\n") {
+			t.Errorf("/proc/self/cgroup does not name %s:\n%s", rel, out)
+		}
+	}
+}
