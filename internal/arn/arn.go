@@ -117,3 +117,8 @@ func SQSQueue(region, account, queue string) string {
 func SNSTopic(region, account, topic string) string {
 	return build("sns", region, account, topic)
 }
+
+// Queue returns the ARN of an SQS queue: arn:aws:sqs:REGION:ACCOUNT:NAME.
+func Queue(region, account, name string) string {
+	return build("sqs", region, account, name)
+}

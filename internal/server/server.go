@@ -27,6 +27,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/sandbox"
 	"github.com/nimbus-dev/nimbus/internal/services/lambda"
 	"github.com/nimbus-dev/nimbus/internal/services/logs"
+	"github.com/nimbus-dev/nimbus/internal/services/sqs"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -85,6 +86,7 @@ type Server struct {
 	outbox   *outbox.Outbox
 	lambda   *lambda.Service
 	logs     *logs.Service
+	sqs      *sqs.Service
 	edge     *edge.Edge
 	http     *http.Server
 	listener net.Listener
@@ -189,6 +191,9 @@ func (s *Server) open() error {
 	if s.outbox, err = outbox.New(outbox.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger}); err != nil {
 		return err
 	}
+	if s.sqs, err = sqs.New(sqs.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger}); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -236,8 +241,10 @@ func (s *Server) startServices() error {
 			s.sandbox.Close()
 			return fmt.Errorf("isolation required but not in force: %s", strings.Join(s.sandbox.Missing(), "; "))
 		}
-		cfg.Logger.Warn("function instances are not fully isolated", "memory", iso.Memory,
-			"filesystem", iso.Filesystem, "user", iso.User, "why", strings.Join(s.sandbox.Missing(), "; "))
+		if cfg.Isolation != "off" {
+			cfg.Logger.Warn("function instances are not fully isolated", "memory", iso.Memory,
+				"filesystem", iso.Filesystem, "user", iso.User, "why", strings.Join(s.sandbox.Missing(), "; "))
+		}
 	}
 	// Instances see their own code through their view; the code of the
 	// others stays out of their users' reach.
@@ -289,7 +296,7 @@ func (s *Server) startServices() error {
 		verifier = auth.NewVerifier(s.accounts, cfg.Clock)
 	}
 	s.edge = edge.New(edge.Config{
-		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec()},
+		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec(), s.sqs.Spec()},
 		Accounts: s.accounts,
 		Verifier: verifier,
 		Internal: s.internalHandler(),
@@ -340,7 +347,7 @@ func (s *Server) internalHandler() http.Handler {
 		json.NewEncoder(w).Encode(map[string]any{
 			"status":    "running",
 			"version":   Version,
-			"services":  map[string]string{"lambda": "running", "logs": "running"},
+			"services":  map[string]string{"lambda": "running", "logs": "running", "sqs": "running"},
 			"isolation": s.sandbox.Isolation(),
 		})
 	})
@@ -380,6 +387,9 @@ func (s *Server) closeAll(ctx context.Context) error {
 		s.sandbox.Close()
 	}
 	<-outboxDone
+	if s.sqs != nil {
+		errs = append(errs, s.sqs.Close())
+	}
 	if s.logs != nil {
 		errs = append(errs, s.logs.Close())
 	}

@@ -1,0 +1,298 @@
+package sqs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+
+	"github.com/nimbus-dev/nimbus/internal/awserr"
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+)
+
+// dedupWindowMs is FIFO deduplication's window: five minutes.
+const dedupWindowMs = 5 * 60 * 1000
+
+// maxBatchBytes bounds the total size of a SendMessageBatch.
+const maxBatchBytes = 1048576
+
+var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+
+// outgoing is a message being sent: the entry's fields, checked.
+type outgoing struct {
+	body        string
+	attrs       map[string]MessageAttributeValue
+	sysAttrs    map[string]MessageSystemAttributeValue
+	delay       *int32
+	groupID     string
+	dedupID     string
+	size        int
+	traceHeader string
+}
+
+// sent is what a send answers for one message.
+type sent struct {
+	id, md5Body, md5Attrs, md5Sys, sequence string
+}
+
+// checkOutgoing validates a message for q.
+func (q *queue) checkOutgoing(o *outgoing) *awserr.Error {
+	if o.body == "" {
+		return errMissingParameter("MessageBody")
+	}
+	if !validBody(o.body) {
+		return withQueryCode(ErrInvalidMessageContents("Invalid characters found."))
+	}
+	attrSize, err := checkMessageAttributes(o.attrs)
+	if err != nil {
+		return err
+	}
+	for name, v := range o.sysAttrs {
+		if name != "AWSTraceHeader" {
+			return errInvalidParameterValue("Message system attribute name '%s' is invalid.", name)
+		}
+		if deref(v.DataType) != "String" || v.StringValue == nil {
+			return errInvalidParameterValue("Message system attribute '%s' must be of type String.", name)
+		}
+		o.traceHeader = *v.StringValue
+	}
+	o.size = len(o.body) + attrSize
+	q.mu.Lock()
+	maxSize := q.intAttr("MaximumMessageSize")
+	contentDedup := q.rec.Attributes["ContentBasedDeduplication"] == "true"
+	q.mu.Unlock()
+	if int64(o.size) > maxSize {
+		return errInvalidParameterValue("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", maxSize)
+	}
+	if o.delay != nil && (*o.delay < 0 || *o.delay > 900) {
+		return errInvalidParameterValue("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *o.delay)
+	}
+	if !q.fifo {
+		if o.dedupID != "" {
+			return errInvalidParameterValue("The request include parameter that is not valid for this queue type")
+		}
+		return nil
+	}
+	if o.delay != nil && *o.delay != 0 {
+		return errInvalidParameterValue("Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *o.delay)
+	}
+	if o.groupID == "" {
+		return errMissingParameter("MessageGroupId")
+	}
+	if len(o.groupID) > 128 {
+		return errInvalidParameterValue("Value %s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.", o.groupID)
+	}
+	if len(o.dedupID) > 128 {
+		return errInvalidParameterValue("Value %s for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.", o.dedupID)
+	}
+	if o.dedupID == "" {
+		if !contentDedup {
+			return errInvalidParameterValue("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+		}
+		sum := sha256.Sum256([]byte(o.body))
+		o.dedupID = hex.EncodeToString(sum[:])
+	}
+	return nil
+}
+
+// enqueue stores checked messages durably, then makes them receivable.
+func (s *Service) enqueue(ctx context.Context, q *queue, batch []*outgoing) ([]sent, error) {
+	info := awsproto.Info(ctx)
+	sender := info.AccessKeyID
+	if sender == "" {
+		sender = info.Account
+	}
+	now := s.nowMillis()
+	out := make([]sent, len(batch))
+	var fresh []*message
+	var reserved []string
+
+	q.mu.Lock()
+	if q.deleted {
+		q.mu.Unlock()
+		return nil, errQueueDoesNotExist()
+	}
+	delay := q.intAttr("DelaySeconds")
+	scope := q.rec.Attributes["DeduplicationScope"]
+	for i, o := range batch {
+		m := &message{ID: s.ids.RequestID(), Body: o.body, MD5Body: md5Hex(o.body), Attrs: o.attrs,
+			MD5Attrs: md5OfAttributes(o.attrs), SentMs: now, SenderID: sender, GroupID: o.groupID,
+			DedupID: o.dedupID, TraceHeader: o.traceHeader}
+		if m.TraceHeader == "" {
+			m.TraceHeader = info.TraceHeader
+		}
+		d := delay
+		if o.delay != nil {
+			d = int64(*o.delay)
+		}
+		m.VisibleAtMs = now + d*1000
+		if q.fifo {
+			key := o.dedupID
+			if scope == "messageGroup" {
+				key = o.groupID + "\x00" + o.dedupID
+			}
+			if e, ok := q.dedup[key]; ok && e.expires > now {
+				out[i] = sent{id: e.id, md5Body: m.MD5Body, md5Attrs: m.MD5Attrs, sequence: fmt.Sprint(e.seq)}
+				continue
+			}
+			m.Seq = q.nextSeqLocked(now)
+			q.dedup[key] = dedupEntry{expires: now + dedupWindowMs, id: m.ID, seq: m.Seq}
+			reserved = append(reserved, key)
+		} else {
+			m.Seq = q.nextSeqLocked(now)
+		}
+		out[i] = sent{id: m.ID, md5Body: m.MD5Body, md5Attrs: m.MD5Attrs}
+		if q.fifo {
+			out[i].sequence = m.sequenceNumber()
+		}
+		if len(o.sysAttrs) > 0 {
+			out[i].md5Sys = md5OfAttributes(systemAsMessageAttributes(o.sysAttrs))
+		}
+		fresh = append(fresh, m)
+	}
+	q.mu.Unlock()
+
+	if len(fresh) == 0 {
+		return out, nil
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, m := range fresh {
+		b.Set(messageKey(q.key, m.Seq), mustJSON(m))
+	}
+	if err := b.Commit(); err != nil {
+		q.mu.Lock()
+		for _, k := range reserved {
+			delete(q.dedup, k)
+		}
+		q.mu.Unlock()
+		return nil, fmt.Errorf("storing messages of %s: %w", q.key.name, err)
+	}
+	q.mu.Lock()
+	if !q.deleted {
+		for _, m := range fresh {
+			q.addLocked(m)
+		}
+		q.wakeLocked()
+	}
+	q.mu.Unlock()
+	return out, nil
+}
+
+func systemAsMessageAttributes(sys map[string]MessageSystemAttributeValue) map[string]MessageAttributeValue {
+	out := make(map[string]MessageAttributeValue, len(sys))
+	for k, v := range sys {
+		out[k] = MessageAttributeValue{DataType: v.DataType, StringValue: v.StringValue, BinaryValue: v.BinaryValue}
+	}
+	return out
+}
+
+// SendMessage sends one message.
+func (s *Service) SendMessage(ctx context.Context, in *SendMessageRequest) (*SendMessageResult, error) {
+	q, err := s.lookup(ctx, in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	o := &outgoing{body: deref(in.MessageBody), attrs: in.MessageAttributes, sysAttrs: in.MessageSystemAttributes,
+		delay: in.DelaySeconds, groupID: deref(in.MessageGroupId), dedupID: deref(in.MessageDeduplicationId)}
+	if in.MessageBody == nil {
+		return nil, errMissingParameter("MessageBody")
+	}
+	if e := q.checkOutgoing(o); e != nil {
+		return nil, e
+	}
+	res, err := s.enqueue(ctx, q, []*outgoing{o})
+	if err != nil {
+		return nil, err
+	}
+	r := res[0]
+	return &SendMessageResult{MessageId: ptr(r.id), MD5OfMessageBody: ptr(r.md5Body),
+		MD5OfMessageAttributes: optional(r.md5Attrs), MD5OfMessageSystemAttributes: optional(r.md5Sys),
+		SequenceNumber: optional(r.sequence)}, nil
+}
+
+// SendMessageBatch sends up to ten messages; each entry succeeds or fails
+// on its own.
+func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequest) (*SendMessageBatchResult, error) {
+	q, err := s.lookup(ctx, in.QueueUrl)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(in.Entries))
+	for i, e := range in.Entries {
+		ids[i] = deref(e.Id)
+	}
+	if err := checkBatchIDs("SendMessageBatch", ids); err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, e := range in.Entries {
+		total += len(deref(e.MessageBody))
+		for name, v := range e.MessageAttributes {
+			total += len(name) + len(deref(v.DataType)) + len(deref(v.StringValue)) + len(v.BinaryValue)
+		}
+	}
+	if total > maxBatchBytes {
+		return nil, withQueryCode(ErrBatchRequestTooLong("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxBatchBytes, total))
+	}
+	out := &SendMessageBatchResult{Successful: []SendMessageBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
+	var good []*outgoing
+	var goodIDs []string
+	for _, e := range in.Entries {
+		o := &outgoing{body: deref(e.MessageBody), attrs: e.MessageAttributes, sysAttrs: e.MessageSystemAttributes,
+			delay: e.DelaySeconds, groupID: deref(e.MessageGroupId), dedupID: deref(e.MessageDeduplicationId)}
+		if fail := q.checkOutgoing(o); fail != nil {
+			out.Failed = append(out.Failed, failedEntry(deref(e.Id), fail))
+			continue
+		}
+		good = append(good, o)
+		goodIDs = append(goodIDs, deref(e.Id))
+	}
+	if len(good) > 0 {
+		res, err := s.enqueue(ctx, q, good)
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range res {
+			out.Successful = append(out.Successful, SendMessageBatchResultEntry{Id: ptr(goodIDs[i]), MessageId: ptr(r.id),
+				MD5OfMessageBody: ptr(r.md5Body), MD5OfMessageAttributes: optional(r.md5Attrs),
+				MD5OfMessageSystemAttributes: optional(r.md5Sys), SequenceNumber: optional(r.sequence)})
+		}
+	}
+	return out, nil
+}
+
+// checkBatchIDs checks a batch's entry ids: some, at most ten, well formed
+// and distinct.
+func checkBatchIDs(op string, ids []string) error {
+	if len(ids) == 0 {
+		return errEmptyBatch(op)
+	}
+	if len(ids) > 10 {
+		return errTooManyEntries(len(ids))
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !batchIDPattern.MatchString(id) {
+			return withQueryCode(ErrInvalidBatchEntryId("A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long."))
+		}
+		if seen[id] {
+			return withQueryCode(ErrBatchEntryIdsNotDistinct("Id %s repeated.", id))
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// failedEntry turns an entry's error into its Failed entry.
+func failedEntry(id string, e *awserr.Error) BatchResultErrorEntry {
+	return BatchResultErrorEntry{Id: ptr(id), Code: ptr(e.Code), Message: ptr(e.Message), SenderFault: ptr(e.Fault == awserr.Sender)}
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
