@@ -116,27 +116,34 @@ func checkAttributes(attrs map[string]string, fifo, creating bool) (map[string]s
 			out[name] = strconv.FormatInt(n, 10)
 		case fifoOnlyAttributes[name]:
 			if !fifo {
-				return nil, errInvalidAttributeName(name)
+				if name == "ContentBasedDeduplication" {
+					return nil, errInvalidAttributeName(name)
+				}
+				return nil, ErrInvalidAttributeName("You can specify the %s only when FifoQueue is set to true.", name)
 			}
 			if err := checkFifoAttribute(name, value); err != nil {
 				return nil, err
 			}
 			out[name] = value
 		case name == "FifoQueue":
-			if !creating {
+			switch {
+			case !fifo:
 				return nil, errInvalidAttributeName(name)
-			}
-			if value != "true" && (value != "false" || fifo) {
+			case value == "false" && !creating:
+				return nil, errInvalidAttributeValue(name, "Modifying queue type is not supported.")
+			case value != "true":
 				return nil, errInvalidAttributeValue(name, "")
 			}
-			if value == "true" {
-				out[name] = value
-			}
+			out[name] = value
 		case name == "RedrivePolicy":
-			if _, err := parseRedrivePolicy(value); err != nil {
+			p, err := parseRedrivePolicy(value)
+			if err != nil {
 				return nil, err
 			}
-			out[name] = value
+			out[name] = ""
+			if p != nil { // stored as AWS returns it: maxReceiveCount a number
+				out[name] = string(mustJSON(p))
+			}
 		case name == "Policy" || name == "RedriveAllowPolicy":
 			if value != "" && !json.Valid([]byte(value)) {
 				return nil, errInvalidAttributeValue(name, "")
@@ -152,6 +159,9 @@ func checkAttributes(attrs map[string]string, fifo, creating bool) (map[string]s
 		default:
 			return nil, errInvalidAttributeName(name)
 		}
+	}
+	if out["KmsMasterKeyId"] != "" && out["SqsManagedSseEnabled"] == "true" {
+		return nil, ErrInvalidAttributeName("You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.")
 	}
 	return out, nil
 }
@@ -170,6 +180,25 @@ func checkFifoAttribute(name, value string) error {
 		return errInvalidAttributeValue(name, "")
 	}
 	return nil
+}
+
+// normalizeEncryption applies what setting encryption attributes implies:
+// a KMS key turns SSE-SQS off, and KmsDataKeyReusePeriodSeconds is listed
+// only while a key is set.
+func normalizeEncryption(attrs, set map[string]string) {
+	if key, ok := set["KmsMasterKeyId"]; ok {
+		if key != "" {
+			attrs["SqsManagedSseEnabled"] = "false"
+			if attrs["KmsDataKeyReusePeriodSeconds"] == "" {
+				attrs["KmsDataKeyReusePeriodSeconds"] = "300"
+			}
+		} else {
+			delete(attrs, "KmsMasterKeyId")
+		}
+	}
+	if attrs["KmsMasterKeyId"] == "" {
+		delete(attrs, "KmsDataKeyReusePeriodSeconds")
+	}
 }
 
 // defaultAttributes are what a new queue has unless told otherwise.

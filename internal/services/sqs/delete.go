@@ -8,17 +8,20 @@ import (
 )
 
 // deleteLocked removes the message a receipt handle names and returns it
-// for its key to be deleted, or nil when there is nothing to delete: the
-// message is gone already, or (FIFO) the handle is stale, as SQS keeps a
-// FIFO message received again under a newer handle.
-func (q *queue) deleteLocked(handle string) (*message, *awserr.Error) {
+// for its key to be deleted, or nil when it is gone already. A standard
+// queue takes any handle of the message; a FIFO queue refuses one whose
+// visibility timeout has passed.
+func (q *queue) deleteLocked(handle string, now int64) (*message, *awserr.Error) {
 	id, nonce, ok := decodeReceipt(q.key, handle)
 	if !ok {
 		return nil, errReceiptHandleIsInvalid(handle)
 	}
 	m := q.msgs[id]
-	if m == nil || (q.fifo && m.Receipt != nonce) {
+	if m == nil {
 		return nil, nil
+	}
+	if q.fifo && (m.Receipt != nonce || m.VisibleAtMs <= now) {
+		return nil, errInvalidParameterValue("Value %s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.", handle)
 	}
 	q.removeLocked(m)
 	return m, nil
@@ -34,7 +37,7 @@ func (s *Service) DeleteMessage(ctx context.Context, in *DeleteMessageRequest) e
 		return errMissingParameter("ReceiptHandle")
 	}
 	q.mu.Lock()
-	m, fail := q.deleteLocked(*in.ReceiptHandle)
+	m, fail := q.deleteLocked(*in.ReceiptHandle, s.nowMillis())
 	q.mu.Unlock()
 	if fail != nil {
 		return fail
@@ -61,12 +64,13 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 	if err := checkBatchIDs("DeleteMessageBatch", ids); err != nil {
 		return nil, err
 	}
-	out := &DeleteMessageBatchResult{Successful: []DeleteMessageBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
+	out := &DeleteMessageBatchResult{}
 	b := s.db.NewBatch()
 	defer b.Close()
+	now := s.nowMillis()
 	q.mu.Lock()
 	for _, e := range in.Entries {
-		m, fail := q.deleteLocked(deref(e.ReceiptHandle))
+		m, fail := q.deleteLocked(deref(e.ReceiptHandle), now)
 		if fail != nil {
 			out.Failed = append(out.Failed, failedEntry(deref(e.Id), fail))
 			continue
@@ -96,7 +100,10 @@ func (q *queue) changeVisibilityLocked(handle string, timeout int32, now int64) 
 		return nil, errInvalidParameterValue("Value %d for parameter VisibilityTimeout is invalid. Reason: VisibilityTimeout must be an integer between 0 and 43200.", timeout)
 	}
 	m := q.msgs[id]
-	if m == nil || m.Receipt != nonce || m.VisibleAtMs <= now {
+	if m == nil {
+		return nil, errInvalidParameterValue("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", handle)
+	}
+	if m.Receipt != nonce || m.VisibleAtMs <= now {
 		return nil, withQueryCode(ErrMessageNotInflight("Message does not exist or is not available for visibility timeout change."))
 	}
 	q.setVisibleLocked(m, now+int64(timeout)*1000)
@@ -151,7 +158,7 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMe
 	if err := checkBatchIDs("ChangeMessageVisibilityBatch", ids); err != nil {
 		return nil, err
 	}
-	out := &ChangeMessageVisibilityBatchResult{Successful: []ChangeMessageVisibilityBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
+	out := &ChangeMessageVisibilityBatchResult{}
 	b := s.db.NewBatch()
 	defer b.Close()
 	now := s.nowMillis()

@@ -38,12 +38,19 @@ func errQueueDoesNotExist() *awserr.Error {
 	return withQueryCode(ErrQueueDoesNotExist("The specified queue does not exist."))
 }
 
+// errInvalidParameterValue is the unmodelled error SQS answers for most
+// bad input: InvalidParameterValueException in JSON, whose query code (the
+// one the SDKs surface) is InvalidParameterValue.
 func errInvalidParameterValue(format string, args ...any) *awserr.Error {
-	return awserr.New(400, "InvalidParameterValue", format, args...)
+	e := awserr.New(400, "InvalidParameterValueException", format, args...)
+	e.QueryCode = "InvalidParameterValue"
+	return e
 }
 
 func errMissingParameter(name string) *awserr.Error {
-	return awserr.New(400, "MissingParameter", "The request must contain the parameter %s.", name)
+	e := awserr.New(400, "MissingRequiredParameterException", "The request must contain the parameter %s.", name)
+	e.QueryCode = "MissingParameter"
+	return e
 }
 
 func errInvalidAttributeName(name string) *awserr.Error {
@@ -60,7 +67,15 @@ func errInvalidAttributeValue(name, reason string) *awserr.Error {
 }
 
 func errReceiptHandleIsInvalid(handle string) *awserr.Error {
-	return ErrReceiptHandleIsInvalid("The input receipt handle \"%s\" is not a valid receipt handle.", handle)
+	e := ErrReceiptHandleIsInvalid("The input receipt handle \"%s\" is not a valid receipt handle.", handle)
+	e.Status = 404 // the model's status; the generator reads 400
+	return e
+}
+
+func errPurgeInProgress(name string) *awserr.Error {
+	e := withQueryCode(ErrPurgeQueueInProgress("Only one PurgeQueue operation on %s is allowed every 60 seconds.", name))
+	e.Status = 403
+	return e
 }
 
 func errEmptyBatch(op string) *awserr.Error {

@@ -127,7 +127,7 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueRequest) (*Cre
 		return &CreateQueueResult{QueueUrl: ptr(queueURL(info, k))}, nil
 	}
 	if at, ok := s.deleted[k]; ok && s.clock.Now().Sub(at) < 60*time.Second {
-		return nil, withQueryCode(ErrQueueDeletedRecently("You must wait 60 seconds after deleting a queue before you can create another queue with the same name."))
+		return nil, withQueryCode(ErrQueueDeletedRecently("You must wait 60 seconds after deleting a queue before you can create another with the same name."))
 	}
 	now := s.clock.Now().Unix()
 	rec := queueRecord{Account: k.account, Region: k.region, Name: name, Attributes: defaultAttributes(fifo),
@@ -135,6 +135,7 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueRequest) (*Cre
 	for attr, value := range attrs {
 		rec.Attributes[attr] = value
 	}
+	normalizeEncryption(rec.Attributes, attrs)
 	if len(in.Tags) > 0 {
 		rec.Tags = in.Tags
 	}
@@ -257,7 +258,7 @@ func (s *Service) PurgeQueue(ctx context.Context, in *PurgeQueueRequest) error {
 	defer q.mu.Unlock()
 	now := s.nowMillis()
 	if q.purgedAt != 0 && now-q.purgedAt < 60_000 {
-		return withQueryCode(ErrPurgeQueueInProgress("Only one PurgeQueue operation on %s is allowed every 60 seconds.", q.key.name))
+		return errPurgeInProgress(q.key.name)
 	}
 	prefix := messagePrefix(q.key)
 	b := s.db.NewBatch()
@@ -271,6 +272,7 @@ func (s *Service) PurgeQueue(ctx context.Context, in *PurgeQueueRequest) error {
 	q.ready = nil
 	if q.fifo {
 		q.groups = map[string]*group{}
+		q.dedup = map[string]dedupEntry{}
 	}
 	return nil
 }
@@ -379,6 +381,7 @@ func (s *Service) SetQueueAttributes(ctx context.Context, in *SetQueueAttributes
 	for k, v := range attrs {
 		rec.Attributes[k] = v
 	}
+	normalizeEncryption(rec.Attributes, attrs)
 	rec.Modified = s.clock.Now().Unix()
 	if err := s.db.Set(queueStorageKey(q.key), mustJSON(rec)); err != nil {
 		return fmt.Errorf("storing queue %s: %w", q.key.name, err)

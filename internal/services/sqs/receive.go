@@ -162,8 +162,8 @@ func (q *queue) takeLocked(now int64, n int, visibility int64, s *Service) ([]re
 		}
 		return got, gone, next
 	}
-	// FIFO: groups in order of their oldest message; a group with a message
-	// in flight gives nothing.
+	// FIFO: groups in order of their oldest message, each up to its first
+	// message in flight.
 	groups := make([]*group, 0, len(q.groups))
 	for _, g := range q.groups {
 		groups = append(groups, g)
@@ -174,17 +174,11 @@ func (q *queue) takeLocked(now int64, n int, visibility int64, s *Service) ([]re
 		if len(got) >= n {
 			break
 		}
-		if blocked, until := g.inFlight(now); blocked {
-			if next == 0 || until < next {
-				next = until
-			}
-			continue
-		}
 		// Received messages stay in place (in flight now); removed ones
 		// leave, so i then names the next.
 		for i := 0; len(got) < n && i < len(g.msgs); {
 			m := g.msgs[i]
-			if m.VisibleAtMs > now {
+			if m.VisibleAtMs > now { // in flight or delayed: the group waits
 				if next == 0 || m.VisibleAtMs < next {
 					next = m.VisibleAtMs
 				}
@@ -206,19 +200,6 @@ func (q *queue) takeLocked(now int64, n int, visibility int64, s *Service) ([]re
 		}
 	}
 	return got, gone, next
-}
-
-// inFlight reports whether a message of g is in flight, and until when.
-func (g *group) inFlight(now int64) (bool, int64) {
-	for _, m := range g.msgs {
-		if m.ReceiveCount == 0 {
-			break
-		}
-		if m.VisibleAtMs > now {
-			return true, m.VisibleAtMs
-		}
-	}
-	return false, 0
 }
 
 // settle stores what a receive changed: the received messages' counts and
@@ -247,8 +228,9 @@ func (s *Service) settle(q *queue, got []received, gone []doomed) error {
 		if dlq == nil {
 			continue // the dead-letter queue is gone: the message is dropped
 		}
+		// It keeps its id, attributes and receive count.
 		m := *d.m
-		m.ReceiveCount, m.FirstReceiveMs, m.Receipt = 0, 0, ""
+		m.Receipt = ""
 		m.DLQSource = q.arn
 		now := s.nowMillis()
 		m.VisibleAtMs = now

@@ -19,16 +19,55 @@ const maxBatchBytes = 1048576
 
 var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
+// messageIDPattern is what MessageGroupId and MessageDeduplicationId may
+// be: alphanumeric and punctuation characters, 1 to 128.
+var messageIDPattern = regexp.MustCompile(`^[!-~]{1,128}$`)
+
+func newOutgoing(body *string, attrs map[string]MessageAttributeValue, sys map[string]MessageSystemAttributeValue,
+	delay *int32, group, dedup *string) *outgoing {
+	return &outgoing{body: deref(body), attrs: attrs, sysAttrs: sys, delay: delay,
+		groupID: deref(group), groupSet: group != nil, dedupID: deref(dedup), dedupSet: dedup != nil}
+}
+
+// checkIDs checks the FIFO ids of a message for q: the failures that fail
+// a whole batch.
+func (q *queue) checkIDs(o *outgoing, missingGroup func() *awserr.Error) *awserr.Error {
+	if o.groupSet && !messageIDPattern.MatchString(o.groupID) {
+		return errInvalidParameterValue("Value %s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.", o.groupID)
+	}
+	if !q.fifo {
+		if o.dedupSet {
+			return errInvalidParameterValue("The request include parameter that is not valid for this queue type")
+		}
+		return nil
+	}
+	if o.dedupSet && !messageIDPattern.MatchString(o.dedupID) {
+		return errInvalidParameterValue("Value %s for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.", o.dedupID)
+	}
+	if !o.groupSet {
+		return missingGroup()
+	}
+	q.mu.Lock()
+	contentDedup := q.rec.Attributes["ContentBasedDeduplication"] == "true"
+	q.mu.Unlock()
+	if !o.dedupSet && !contentDedup {
+		return errInvalidParameterValue("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+	}
+	return nil
+}
+
 // outgoing is a message being sent: the entry's fields, checked.
 type outgoing struct {
-	body        string
-	attrs       map[string]MessageAttributeValue
-	sysAttrs    map[string]MessageSystemAttributeValue
-	delay       *int32
-	groupID     string
-	dedupID     string
-	size        int
-	traceHeader string
+	// groupSet and dedupSet say whether the ids were given at all.
+	groupSet, dedupSet bool
+	body               string
+	attrs              map[string]MessageAttributeValue
+	sysAttrs           map[string]MessageSystemAttributeValue
+	delay              *int32
+	groupID            string
+	dedupID            string
+	size               int
+	traceHeader        string
 }
 
 // sent is what a send answers for one message.
@@ -36,8 +75,9 @@ type sent struct {
 	id, md5Body, md5Attrs, md5Sys, sequence string
 }
 
-// checkOutgoing validates a message for q.
-func (q *queue) checkOutgoing(o *outgoing) *awserr.Error {
+// checkOutgoing validates a message for q, its ids checked already;
+// inBatch words a size failure as a batch entry's.
+func (q *queue) checkOutgoing(o *outgoing, inBatch bool) *awserr.Error {
 	if o.body == "" {
 		return errMissingParameter("MessageBody")
 	}
@@ -63,33 +103,22 @@ func (q *queue) checkOutgoing(o *outgoing) *awserr.Error {
 	contentDedup := q.rec.Attributes["ContentBasedDeduplication"] == "true"
 	q.mu.Unlock()
 	if int64(o.size) > maxSize {
-		return errInvalidParameterValue("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", maxSize)
+		verb := "are invalid"
+		if inBatch {
+			verb = "cannot be validated"
+		}
+		return errInvalidParameterValue("One or more parameters %s. Reason: Message must be shorter than %d bytes.", verb, maxSize)
 	}
 	if o.delay != nil && (*o.delay < 0 || *o.delay > 900) {
 		return errInvalidParameterValue("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *o.delay)
 	}
 	if !q.fifo {
-		if o.dedupID != "" {
-			return errInvalidParameterValue("The request include parameter that is not valid for this queue type")
-		}
 		return nil
 	}
 	if o.delay != nil && *o.delay != 0 {
 		return errInvalidParameterValue("Value %d for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", *o.delay)
 	}
-	if o.groupID == "" {
-		return errMissingParameter("MessageGroupId")
-	}
-	if len(o.groupID) > 128 {
-		return errInvalidParameterValue("Value %s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.", o.groupID)
-	}
-	if len(o.dedupID) > 128 {
-		return errInvalidParameterValue("Value %s for parameter MessageDeduplicationId is invalid. Reason: MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.", o.dedupID)
-	}
-	if o.dedupID == "" {
-		if !contentDedup {
-			return errInvalidParameterValue("The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
-		}
+	if !o.dedupSet && contentDedup {
 		sum := sha256.Sum256([]byte(o.body))
 		o.dedupID = hex.EncodeToString(sum[:])
 	}
@@ -194,12 +223,15 @@ func (s *Service) SendMessage(ctx context.Context, in *SendMessageRequest) (*Sen
 	if err != nil {
 		return nil, err
 	}
-	o := &outgoing{body: deref(in.MessageBody), attrs: in.MessageAttributes, sysAttrs: in.MessageSystemAttributes,
-		delay: in.DelaySeconds, groupID: deref(in.MessageGroupId), dedupID: deref(in.MessageDeduplicationId)}
-	if in.MessageBody == nil {
+	o := newOutgoing(in.MessageBody, in.MessageAttributes, in.MessageSystemAttributes, in.DelaySeconds,
+		in.MessageGroupId, in.MessageDeduplicationId)
+	if o.body == "" {
 		return nil, errMissingParameter("MessageBody")
 	}
-	if e := q.checkOutgoing(o); e != nil {
+	if e := q.checkIDs(o, func() *awserr.Error { return errMissingParameter("MessageGroupId") }); e != nil {
+		return nil, e
+	}
+	if e := q.checkOutgoing(o, false); e != nil {
 		return nil, e
 	}
 	res, err := s.enqueue(ctx, q, []*outgoing{o})
@@ -236,13 +268,24 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequ
 	if total > maxBatchBytes {
 		return nil, withQueryCode(ErrBatchRequestTooLong("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxBatchBytes, total))
 	}
-	out := &SendMessageBatchResult{Successful: []SendMessageBatchResultEntry{}, Failed: []BatchResultErrorEntry{}}
+	// A FIFO id missing or malformed fails the whole batch.
+	entries := make([]*outgoing, len(in.Entries))
+	for i, e := range in.Entries {
+		entries[i] = newOutgoing(e.MessageBody, e.MessageAttributes, e.MessageSystemAttributes, e.DelaySeconds,
+			e.MessageGroupId, e.MessageDeduplicationId)
+		missing := func() *awserr.Error {
+			return errInvalidParameterValue("The request must contain the parameter MessageGroupId.")
+		}
+		if fail := q.checkIDs(entries[i], missing); fail != nil {
+			return nil, fail
+		}
+	}
+	out := &SendMessageBatchResult{}
 	var good []*outgoing
 	var goodIDs []string
-	for _, e := range in.Entries {
-		o := &outgoing{body: deref(e.MessageBody), attrs: e.MessageAttributes, sysAttrs: e.MessageSystemAttributes,
-			delay: e.DelaySeconds, groupID: deref(e.MessageGroupId), dedupID: deref(e.MessageDeduplicationId)}
-		if fail := q.checkOutgoing(o); fail != nil {
+	for i, e := range in.Entries {
+		o := entries[i]
+		if fail := q.checkOutgoing(o, true); fail != nil {
 			out.Failed = append(out.Failed, failedEntry(deref(e.Id), fail))
 			continue
 		}
@@ -286,8 +329,13 @@ func checkBatchIDs(op string, ids []string) error {
 }
 
 // failedEntry turns an entry's error into its Failed entry.
+// Entries carry the query code ("InvalidParameterValue"), as recorded.
 func failedEntry(id string, e *awserr.Error) BatchResultErrorEntry {
-	return BatchResultErrorEntry{Id: ptr(id), Code: ptr(e.Code), Message: ptr(e.Message), SenderFault: ptr(e.Fault == awserr.Sender)}
+	code := e.Code
+	if e.QueryCode != "" {
+		code = e.QueryCode
+	}
+	return BatchResultErrorEntry{Id: ptr(id), Code: ptr(code), Message: ptr(e.Message), SenderFault: ptr(e.Fault == awserr.Sender)}
 }
 
 func optional(s string) *string {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nimbus-dev/nimbus/internal/clock"
@@ -464,4 +465,65 @@ func TestMessagesSurviveRestart(t *testing.T) {
 	if got := bodies(receive(t, c, url, 10)); !cmp.Equal(got, []string{"m0", "m1", "m2", "m3", "m4"}) {
 		t.Errorf("after a restart: %v", got)
 	}
+}
+
+// Behaviours recorded from AWS that are easy to get wrong.
+func TestRecordedRules(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(epoch)
+	c, _ := start(t, clk)
+	ctx := context.Background()
+
+	t.Run("a FIFO delete with an expired receipt handle is refused", func(t *testing.T) {
+		u := createQueue(t, c, "expiry.fifo", map[string]string{"FifoQueue": "true", "VisibilityTimeout": "1"})
+		c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(u), MessageBody: aws.String("x"),
+			MessageGroupId: aws.String("g"), MessageDeduplicationId: aws.String("d")})
+		m := receive(t, c, u, 1)
+		clk.Advance(2 * time.Second)
+		_, err := c.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(u), ReceiptHandle: m[0].ReceiptHandle})
+		wantAPIError(t, err, "InvalidParameterValue", "Value "+aws.ToString(m[0].ReceiptHandle)+" for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.")
+	})
+	t.Run("a FIFO batch without a group fails whole", func(t *testing.T) {
+		u := createQueue(t, c, "nogroup.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+		_, err := c.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(u), Entries: []types.SendMessageBatchRequestEntry{
+			{Id: aws.String("a"), MessageBody: aws.String("1"), MessageGroupId: aws.String("g")},
+			{Id: aws.String("b"), MessageBody: aws.String("2")},
+		}})
+		wantAPIError(t, err, "InvalidParameterValue", "The request must contain the parameter MessageGroupId.")
+	})
+	t.Run("PurgeQueue once a minute", func(t *testing.T) {
+		u := createQueue(t, c, "purge", nil)
+		if _, err := c.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(u)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: aws.String(u)})
+		wantAPIError(t, err, "AWS.SimpleQueueService.PurgeQueueInProgress", "Only one PurgeQueue operation on purge is allowed every 60 seconds.")
+		var re *smithyhttp.ResponseError
+		if errors.As(err, &re) && re.HTTPStatusCode() != 403 {
+			t.Errorf("status %d, want 403", re.HTTPStatusCode())
+		}
+	})
+	t.Run("a KMS key turns SSE-SQS off", func(t *testing.T) {
+		u := createQueue(t, c, "kms", map[string]string{"KmsMasterKeyId": "alias/k"})
+		out, _ := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u),
+			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll}})
+		if out.Attributes["SqsManagedSseEnabled"] != "false" || out.Attributes["KmsDataKeyReusePeriodSeconds"] != "300" {
+			t.Errorf("attributes = %v", out.Attributes)
+		}
+	})
+	t.Run("permissions become the queue policy", func(t *testing.T) {
+		u := createQueue(t, c, "shared", nil)
+		if _, err := c.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: aws.String(u), Label: aws.String("p1"),
+			AWSAccountIds: []string{"111122223333"}, Actions: []string{"ReceiveMessage"}}); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(u),
+			AttributeNames: []types.QueueAttributeName{types.QueueAttributeNamePolicy}})
+		want := `{"Id":"arn:aws:sqs:us-east-1:000000000000:shared/SQSDefaultPolicy","Statement":[{"Sid":"p1","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"SQS:ReceiveMessage","Resource":"arn:aws:sqs:us-east-1:000000000000:shared"}],"Version":"2008-10-17"}`
+		if out.Attributes["Policy"] != want {
+			t.Errorf("Policy = %s", out.Attributes["Policy"])
+		}
+		_, err := c.RemovePermission(ctx, &sqs.RemovePermissionInput{QueueUrl: aws.String(u), Label: aws.String("nope")})
+		wantAPIError(t, err, "InvalidParameterValue", "Value nope for parameter Label is invalid. Reason: can't find label.")
+	})
 }

@@ -140,7 +140,7 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionRequ
 	return s.updateRecord(q, func(rec *queueRecord) error {
 		i := slices.IndexFunc(rec.Permissions, func(p permission) bool { return p.Label == label })
 		if i < 0 {
-			return errInvalidParameterValue("Value %s for parameter Label is invalid. Reason: can't find label on existing policy.", label)
+			return errInvalidParameterValue("Value %s for parameter Label is invalid. Reason: can't find label.", label)
 		}
 		rec.Permissions = slices.Delete(slices.Clone(rec.Permissions), i, i+1)
 		rec.Attributes = withPolicy(rec.Attributes, q.arn, rec.Permissions)
@@ -187,7 +187,7 @@ func withPolicy(attrs map[string]string, queueARN string, perms []permission) ma
 			Principal: map[string]any{"AWS": oneOrMany(principals)}, Action: oneOrMany(actions)}
 		stmts = append(stmts, st)
 	}
-	policy := map[string]any{"Version": "2012-10-17", "Id": queueARN + "/SQSDefaultPolicy", "Statement": stmts}
+	policy := map[string]any{"Version": "2008-10-17", "Id": queueARN + "/SQSDefaultPolicy", "Statement": stmts}
 	b, _ := json.Marshal(policy)
 	out["Policy"] = string(b)
 	return out
