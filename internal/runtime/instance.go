@@ -409,6 +409,9 @@ func (i *instance) sampleMemory() int {
 	if mb == 0 && i.peak != nil {
 		mb = i.peak.readMB()
 	}
+	// A cgroup's peak can pass its limit by a few pages before the kernel
+	// acts; Lambda never reports more than the memory size.
+	mb = min(mb, i.fn.memoryMB())
 	i.m.mu.Lock()
 	defer i.m.mu.Unlock()
 	if mb > i.maxMemMB {

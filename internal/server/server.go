@@ -284,7 +284,7 @@ func (s *Server) startServices() error {
 		return err
 	}
 	s.lambda, err = lambda.New(lambda.Config{
-		DB: s.db, Runner: s.runtime, Outbox: s.outbox, Logs: s.logs,
+		DB: s.db, Runner: s.runtime, Outbox: s.outbox, Logs: s.logs, Queues: s.sqs,
 		CodeDir: codeDir, AccountConcurrency: cfg.AccountConcurrency,
 		Clock: cfg.Clock, Logger: cfg.Logger,
 	})
@@ -379,6 +379,9 @@ func (s *Server) closeAll(ctx context.Context) error {
 		if err := s.http.Shutdown(ctx); err != nil {
 			s.http.Close()
 		}
+	}
+	if s.lambda != nil {
+		s.lambda.Close() // event source pollers, before the runtime they invoke
 	}
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Close(ctx))

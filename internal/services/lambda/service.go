@@ -45,6 +45,8 @@ type Config struct {
 	// AccountConcurrency is reported by GetAccountSettings and bounds
 	// reserved concurrency; default 1000, as AWS's default quota.
 	AccountConcurrency int
+	// Queues lets event source mappings read SQS queues; nil refuses them.
+	Queues QueueSource
 	// Clock defaults to the wall clock; IDs to random ids; Logger to slog.Default().
 	Clock  clock.Clock
 	IDs    ids.Generator
@@ -70,7 +72,19 @@ type Service struct {
 	// writeMu serialises control-plane writes so that a read-modify-write
 	// of a record is atomic.
 	writeMu sync.Mutex
+
+	// esmMu guards mappings and esmClosed; pollers counts the running
+	// pollers of event source mappings.
+	esmMu     sync.Mutex
+	mappings  map[string]*mappingRunner
+	esmClosed bool
+	pollers   sync.WaitGroup
 }
+
+// Close stops the event source mappings' pollers and waits for them. The
+// runtime must still be running: a batch in flight ends with its
+// invocation.
+func (s *Service) Close() { s.closeMappings() }
 
 // New loads the stored functions and returns the service.
 func New(cfg Config) (*Service, error) {
@@ -89,11 +103,15 @@ func New(cfg Config) (*Service, error) {
 	if err := os.MkdirAll(cfg.CodeDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating the code directory: %w", err)
 	}
-	s := &Service{cfg: cfg, functions: map[functionKey]*function{}, reserved: map[regionKey]int32{}, codeKey: make([]byte, 32)}
+	s := &Service{cfg: cfg, functions: map[functionKey]*function{}, reserved: map[regionKey]int32{}, codeKey: make([]byte, 32),
+		mappings: map[string]*mappingRunner{}}
 	rand.Read(s.codeKey)
 	s.api = s.spec()
 	if err := s.load(); err != nil {
 		return nil, err
+	}
+	if err := s.loadMappings(); err != nil {
+		return nil, fmt.Errorf("lambda: loading event source mappings: %w", err)
 	}
 	cfg.Outbox.Handle(asyncKind, s.deliverAsync)
 	return s, nil

@@ -27,6 +27,11 @@ func (s *Service) ReceiveMessage(ctx context.Context, in *ReceiveMessageRequest)
 	if err != nil {
 		return nil, err
 	}
+	return s.receiveFrom(ctx, q, in)
+}
+
+// receiveFrom is ReceiveMessage on a queue found already.
+func (s *Service) receiveFrom(ctx context.Context, q *queue, in *ReceiveMessageRequest) (*ReceiveMessageResult, error) {
 	max := int32(1)
 	if in.MaxNumberOfMessages != nil {
 		max = *in.MaxNumberOfMessages

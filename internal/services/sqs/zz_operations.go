@@ -20,6 +20,8 @@ func (s *Service) spec() *awsproto.Spec {
 		XMLNamespace:    "",
 		QueryCompatible: true,
 		ValidationCode:  "InvalidParameterValue",
+		// queryProtocol is hand-written: this JSON model no longer spells members as query clients do.
+		QueryProtocol: queryProtocol(),
 		Operations: []awsproto.Operation{
 			{Name: "AddPermission", Method: "POST", Path: "/", Status: 0,
 				NewInput: func() any { return new(AddPermissionRequest) },

@@ -1,0 +1,366 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/arn"
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/eventpattern"
+	"github.com/nimbus-dev/nimbus/internal/events"
+	"github.com/nimbus-dev/nimbus/internal/storage"
+)
+
+// QueueSource is how event source mappings read SQS queues: the SQS
+// service, inside Nimbus.
+type QueueSource interface {
+	QueueExists(queueARN string) bool
+	// ReceiveForLambda long-polls for up to wait and returns up to max
+	// (1–10) messages as Lambda's records.
+	ReceiveForLambda(ctx context.Context, queueARN string, max int, wait time.Duration) ([]events.SQSRecord, error)
+	DeleteForLambda(queueARN string, receiptHandles []string) error
+}
+
+// mapping is an event source mapping as stored under mappingKey.
+type mapping struct {
+	UUID           string    `json:"uuid"`
+	Account        string    `json:"account"`
+	Region         string    `json:"region"`
+	Function       string    `json:"function"` // name
+	EventSourceArn string    `json:"source"`
+	BatchSize      int32     `json:"batchSize"`
+	WindowSeconds  int32     `json:"window"`
+	Enabled        bool      `json:"enabled"`
+	ResponseTypes  []string  `json:"responseTypes,omitempty"`
+	Filters        []string  `json:"filters,omitempty"`
+	MaxConcurrency int32     `json:"maxConcurrency,omitempty"`
+	LastModified   time.Time `json:"lastModified"`
+	LastResult     string    `json:"lastResult,omitempty"`
+}
+
+func mappingKey(uuid string) []byte { return storage.Key("lambda", "esm", uuid) }
+
+func (m *mapping) arn() string {
+	return arn.ARN{Partition: arn.PartitionFor(m.Region), Service: "lambda", Region: m.Region, Account: m.Account,
+		Resource: "event-source-mapping:" + m.UUID}.String()
+}
+
+// configuration is the API's view of m, in the given state.
+func (m *mapping) configuration(state string) *EventSourceMappingConfiguration {
+	c := &EventSourceMappingConfiguration{
+		UUID: ptr(m.UUID), BatchSize: ptr(m.BatchSize), EventSourceArn: ptr(m.EventSourceArn),
+		EventSourceMappingArn: ptr(m.arn()), FunctionArn: ptr(arn.Lambda(m.Region, m.Account, m.Function)),
+		FunctionResponseTypes: append([]string{}, m.ResponseTypes...), LastModified: awsproto.NewTime(m.LastModified),
+		MaximumBatchingWindowInSeconds: ptr(m.WindowSeconds), State: ptr(state), StateTransitionReason: ptr("USER_INITIATED"),
+	}
+	if len(m.Filters) > 0 {
+		c.FilterCriteria = &FilterCriteria{}
+		for _, f := range m.Filters {
+			c.FilterCriteria.Filters = append(c.FilterCriteria.Filters, Filter{Pattern: ptr(f)})
+		}
+	}
+	if m.MaxConcurrency > 0 {
+		c.ScalingConfig = &ScalingConfig{MaximumConcurrency: ptr(m.MaxConcurrency)}
+	}
+	if m.LastResult != "" {
+		c.LastProcessingResult = ptr(m.LastResult)
+	}
+	return c
+}
+
+// state is m's steady state.
+func (m *mapping) state() string {
+	if m.Enabled {
+		return "Enabled"
+	}
+	return "Disabled"
+}
+
+// mappingSettings are the settable fields of Create and Update.
+type mappingSettings struct {
+	BatchSize      *int32
+	Window         *int32
+	Enabled        *bool
+	ResponseTypes  []string
+	Filter         *FilterCriteria
+	Scaling        *ScalingConfig
+	responseTypSet bool
+}
+
+// apply checks the settings and applies them to m.
+func (ms mappingSettings) apply(m *mapping) error {
+	if ms.BatchSize != nil {
+		m.BatchSize = *ms.BatchSize
+	}
+	if ms.Window != nil {
+		m.WindowSeconds = *ms.Window
+	}
+	if ms.Enabled != nil {
+		m.Enabled = *ms.Enabled
+	}
+	if ms.responseTypSet {
+		m.ResponseTypes = ms.ResponseTypes
+	}
+	if ms.Scaling != nil {
+		m.MaxConcurrency = deref(ms.Scaling.MaximumConcurrency, 0)
+	}
+	if ms.Filter != nil {
+		m.Filters = nil
+		for _, f := range ms.Filter.Filters {
+			m.Filters = append(m.Filters, deref(f.Pattern, ""))
+		}
+	}
+	switch {
+	case m.BatchSize < 1 || m.BatchSize > 10000:
+		return ErrInvalidParameterValueException("BatchSize must be between 1 and 10000 for SQS event sources.")
+	case m.WindowSeconds < 0 || m.WindowSeconds > 300:
+		return ErrInvalidParameterValueException("MaximumBatchingWindowInSeconds must be between 0 and 300.")
+	case m.BatchSize > 10 && m.WindowSeconds == 0:
+		return ErrInvalidParameterValueException("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
+	case m.MaxConcurrency != 0 && (m.MaxConcurrency < 2 || m.MaxConcurrency > 1000):
+		return ErrInvalidParameterValueException("ScalingConfig.MaximumConcurrency must be between 2 and 1000.")
+	}
+	for _, t := range m.ResponseTypes {
+		if t != "ReportBatchItemFailures" {
+			return ErrInvalidParameterValueException("Unsupported FunctionResponseType: %s", t)
+		}
+	}
+	if len(m.Filters) > 5 {
+		return ErrInvalidParameterValueException("The number of filters must be at most 5.")
+	}
+	for _, f := range m.Filters {
+		if len(f) > 4096 {
+			return ErrInvalidParameterValueException("Invalid filter pattern definition.")
+		}
+		if _, err := eventpattern.Compile([]byte(f)); err != nil {
+			return ErrInvalidParameterValueException("Invalid filter pattern definition.")
+		}
+	}
+	return nil
+}
+
+// CreateEventSourceMapping connects an SQS queue to a function: Nimbus
+// polls the queue and invokes the function with batches of its messages.
+func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
+	info := awsproto.Info(ctx)
+	if err := unsupportedMappingParams(in); err != nil {
+		return nil, err
+	}
+	f, _, err := s.find(ctx, deref(in.FunctionName, ""), nil)
+	if err != nil {
+		return nil, err
+	}
+	source := deref(in.EventSourceArn, "")
+	a, perr := arn.Parse(source)
+	switch {
+	case source == "":
+		return nil, ErrInvalidParameterValueException("Unrecognized event source, must be kafka or specify an EventSourceArn.")
+	case perr != nil:
+		return nil, ErrInvalidParameterValueException("Unrecognized event source.")
+	case a.Service != "sqs":
+		return nil, ErrInvalidParameterValueException("Nimbus maps SQS queues only so far; %s is a %s event source.", source, a.Service)
+	case s.cfg.Queues == nil || !s.cfg.Queues.QueueExists(source):
+		return nil, ErrInvalidParameterValueException("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.")
+	}
+	m := &mapping{UUID: s.cfg.IDs.RequestID(), Account: info.Account, Region: info.Region, Function: f.Name,
+		EventSourceArn: source, BatchSize: 10, Enabled: true, LastModified: s.cfg.Clock.Now()}
+	settings := mappingSettings{BatchSize: in.BatchSize, Window: in.MaximumBatchingWindowInSeconds, Enabled: in.Enabled,
+		ResponseTypes: in.FunctionResponseTypes, responseTypSet: true, Filter: in.FilterCriteria, Scaling: in.ScalingConfig}
+	if err := settings.apply(m); err != nil {
+		return nil, err
+	}
+	s.esmMu.Lock()
+	defer s.esmMu.Unlock()
+	for _, other := range s.mappings {
+		if other.rec.EventSourceArn == source && other.rec.Function == f.Name && other.rec.Account == info.Account {
+			return nil, ErrResourceConflictException(`An event source mapping with SQS arn (" %s ") and function (" %s ") already exists. Please update or delete the existing mapping with UUID %s`,
+				source, f.Name, other.rec.UUID)
+		}
+	}
+	if err := s.cfg.DB.Set(mappingKey(m.UUID), mustJSON(m)); err != nil {
+		return nil, fmt.Errorf("storing event source mapping: %w", err)
+	}
+	s.startMappingLocked(m)
+	s.warnLowConcurrency(f)
+	return m.configuration("Creating"), nil
+}
+
+// unsupportedMappingParams refuses, by name, parameters of other event
+// sources or of features Nimbus does not have yet.
+func unsupportedMappingParams(in *CreateEventSourceMappingRequest) error {
+	var names []string
+	add := func(set bool, name string) {
+		if set {
+			names = append(names, name)
+		}
+	}
+	add(in.StartingPosition != nil, "StartingPosition")
+	add(in.StartingPositionTimestamp != nil, "StartingPositionTimestamp")
+	add(in.ParallelizationFactor != nil, "ParallelizationFactor")
+	add(in.BisectBatchOnFunctionError != nil, "BisectBatchOnFunctionError")
+	add(in.MaximumRetryAttempts != nil, "MaximumRetryAttempts")
+	add(in.MaximumRecordAgeInSeconds != nil, "MaximumRecordAgeInSeconds")
+	add(in.TumblingWindowInSeconds != nil, "TumblingWindowInSeconds")
+	add(len(in.Topics) > 0, "Topics")
+	add(len(in.Queues) > 0, "Queues")
+	add(in.DestinationConfig != nil, "DestinationConfig")
+	add(in.SelfManagedEventSource != nil, "SelfManagedEventSource")
+	add(len(in.SourceAccessConfigurations) > 0, "SourceAccessConfigurations")
+	add(in.ProvisionedPollerConfig != nil, "ProvisionedPollerConfig")
+	if len(names) > 0 {
+		return ErrInvalidParameterValueException("Nimbus does not support %s for SQS event source mappings.", strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// GetEventSourceMapping returns a mapping by UUID.
+func (s *Service) GetEventSourceMapping(ctx context.Context, in *GetEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
+	m, err := s.findMapping(ctx, deref(in.UUID, ""))
+	if err != nil {
+		return nil, err
+	}
+	return m.configuration(m.state()), nil
+}
+
+// findMapping returns a copy of the caller's mapping with this UUID.
+func (s *Service) findMapping(ctx context.Context, uuid string) (*mapping, error) {
+	info := awsproto.Info(ctx)
+	s.esmMu.Lock()
+	defer s.esmMu.Unlock()
+	r := s.mappings[uuid]
+	if r == nil || r.rec.Account != info.Account || r.rec.Region != info.Region {
+		return nil, ErrResourceNotFoundException("The resource you requested does not exist.")
+	}
+	m := *r.rec
+	return &m, nil
+}
+
+// ListEventSourceMappings lists the caller's mappings, by source or
+// function, paged with Marker and MaxItems.
+func (s *Service) ListEventSourceMappings(ctx context.Context, in *ListEventSourceMappingsRequest) (*ListEventSourceMappingsResponse, error) {
+	info := awsproto.Info(ctx)
+	fn := ""
+	if name := deref(in.FunctionName, ""); name != "" {
+		t, err := resolve(ctx, name, nil)
+		if err != nil {
+			return nil, err
+		}
+		fn = t.key.Name
+	}
+	source := deref(in.EventSourceArn, "")
+	var list []*mapping
+	s.esmMu.Lock()
+	for _, r := range s.mappings {
+		m := r.rec
+		if m.Account == info.Account && m.Region == info.Region && (fn == "" || m.Function == fn) && (source == "" || m.EventSourceArn == source) {
+			c := *m
+			list = append(list, &c)
+		}
+	}
+	s.esmMu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].UUID < list[j].UUID })
+	start := 0
+	if marker := deref(in.Marker, ""); marker != "" {
+		start = sort.Search(len(list), func(i int) bool { return list[i].UUID > marker })
+	}
+	limit := int(deref(in.MaxItems, 100))
+	out := &ListEventSourceMappingsResponse{EventSourceMappings: []EventSourceMappingConfiguration{}}
+	for i := start; i < len(list) && len(out.EventSourceMappings) < limit; i++ {
+		out.EventSourceMappings = append(out.EventSourceMappings, *list[i].configuration(list[i].state()))
+		if len(out.EventSourceMappings) == limit && i+1 < len(list) {
+			out.NextMarker = ptr(list[i].UUID)
+		}
+	}
+	return out, nil
+}
+
+// UpdateEventSourceMapping changes a mapping's settings or function.
+func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
+	m, err := s.findMapping(ctx, deref(in.UUID, ""))
+	if err != nil {
+		return nil, err
+	}
+	if name := deref(in.FunctionName, ""); name != "" {
+		f, _, err := s.find(ctx, name, nil)
+		if err != nil {
+			return nil, err
+		}
+		m.Function = f.Name
+	}
+	settings := mappingSettings{BatchSize: in.BatchSize, Window: in.MaximumBatchingWindowInSeconds, Enabled: in.Enabled,
+		ResponseTypes: in.FunctionResponseTypes, responseTypSet: in.FunctionResponseTypes != nil, Filter: in.FilterCriteria, Scaling: in.ScalingConfig}
+	if err := settings.apply(m); err != nil {
+		return nil, err
+	}
+	m.LastModified = s.cfg.Clock.Now()
+	s.esmMu.Lock()
+	defer s.esmMu.Unlock()
+	if s.mappings[m.UUID] == nil {
+		return nil, ErrResourceNotFoundException("The resource you requested does not exist.")
+	}
+	if err := s.cfg.DB.Set(mappingKey(m.UUID), mustJSON(m)); err != nil {
+		return nil, fmt.Errorf("storing event source mapping: %w", err)
+	}
+	s.stopMappingLocked(m.UUID)
+	s.startMappingLocked(m)
+	return m.configuration("Updating"), nil
+}
+
+// DeleteEventSourceMapping deletes a mapping; its pollers stop.
+func (s *Service) DeleteEventSourceMapping(ctx context.Context, in *DeleteEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
+	m, err := s.findMapping(ctx, deref(in.UUID, ""))
+	if err != nil {
+		return nil, err
+	}
+	s.esmMu.Lock()
+	defer s.esmMu.Unlock()
+	if err := s.cfg.DB.Delete(mappingKey(m.UUID)); err != nil {
+		return nil, fmt.Errorf("deleting event source mapping: %w", err)
+	}
+	s.stopMappingLocked(m.UUID)
+	delete(s.mappings, m.UUID)
+	return m.configuration("Deleting"), nil
+}
+
+// loadMappings starts the stored mappings' pollers.
+func (s *Service) loadMappings() error {
+	var list []*mapping
+	err := s.cfg.DB.Scan(storage.Key("lambda", "esm"), func(_, value []byte) error {
+		var m mapping
+		if err := json.Unmarshal(value, &m); err != nil {
+			return fmt.Errorf("decoding an event source mapping: %w", err)
+		}
+		list = append(list, &m)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.esmMu.Lock()
+	defer s.esmMu.Unlock()
+	for _, m := range list {
+		s.startMappingLocked(m)
+	}
+	return nil
+}
+
+// warnLowConcurrency says, in Nimbus's log, why a function with reserved
+// concurrency below 5 starves its SQS trigger.
+func (s *Service) warnLowConcurrency(f *function) {
+	if f.Reserved != nil && *f.Reserved < 5 {
+		s.cfg.Logger.Warn("an SQS trigger's function has reserved concurrency below 5: Lambda polls SQS with 5 pollers from the start, so invocations beyond the reservation are throttled and their messages wait out the visibility timeout, and may reach the dead-letter queue",
+			"function", f.Name, "reserved_concurrency", *f.Reserved)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

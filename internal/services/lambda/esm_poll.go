@@ -1,0 +1,279 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/eventpattern"
+	"github.com/nimbus-dev/nimbus/internal/events"
+	"github.com/nimbus-dev/nimbus/internal/runtime"
+	"github.com/nimbus-dev/nimbus/internal/trace"
+)
+
+// defaultPollers is how many pollers Lambda starts on an SQS queue.
+const defaultPollers = 5
+
+// maxPollWait is SQS's longest long poll.
+const maxPollWait = 20 * time.Second
+
+// mappingRunner is a mapping and its pollers.
+type mappingRunner struct {
+	rec    *mapping
+	cancel context.CancelFunc // nil when no poller runs
+}
+
+// startMappingLocked registers m and, when enabled, starts its pollers:
+// MaximumConcurrency of them when set, else Lambda's five. s.esmMu must
+// be held.
+func (s *Service) startMappingLocked(m *mapping) {
+	r := &mappingRunner{rec: m}
+	s.mappings[m.UUID] = r
+	if !m.Enabled || s.cfg.Queues == nil || s.esmClosed {
+		return
+	}
+	filters := make([]*eventpattern.Pattern, 0, len(m.Filters))
+	for _, f := range m.Filters {
+		if p, err := eventpattern.Compile([]byte(f)); err == nil {
+			filters = append(filters, p)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	pollers := defaultPollers
+	if m.MaxConcurrency > 0 {
+		pollers = int(min(m.MaxConcurrency, 50))
+	}
+	p := &poller{s: s, m: *m, filters: filters}
+	for range pollers {
+		s.pollers.Add(1)
+		go func() {
+			defer s.pollers.Done()
+			p.run(ctx)
+		}()
+	}
+}
+
+// stopMappingLocked stops m's pollers; they end once their current batch
+// is done. s.esmMu must be held.
+func (s *Service) stopMappingLocked(uuid string) {
+	if r := s.mappings[uuid]; r != nil && r.cancel != nil {
+		r.cancel()
+		r.cancel = nil
+	}
+}
+
+// closeMappings stops every poller and waits for them.
+func (s *Service) closeMappings() {
+	s.esmMu.Lock()
+	s.esmClosed = true
+	for uuid := range s.mappings {
+		s.stopMappingLocked(uuid)
+	}
+	s.esmMu.Unlock()
+	s.pollers.Wait()
+}
+
+// poller reads one mapping's queue and invokes its function, as one of
+// Lambda's pollers does.
+type poller struct {
+	s       *Service
+	m       mapping // a copy: an update restarts the pollers
+	filters []*eventpattern.Pattern
+}
+
+func (p *poller) run(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		records, err := p.gather(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			p.s.cfg.Logger.Warn("event source mapping: reading the queue", "uuid", p.m.UUID, "queue", p.m.EventSourceArn, "error", err)
+			p.sleep(ctx, backoff)
+			backoff = min(backoff*2, 10*time.Second)
+			continue
+		}
+		backoff = 100 * time.Millisecond
+		if len(records) == 0 {
+			continue
+		}
+		records = p.filter(records)
+		if len(records) == 0 {
+			continue
+		}
+		if !p.deliver(ctx, records) {
+			p.sleep(ctx, 100*time.Millisecond)
+		}
+	}
+}
+
+// gather receives a batch: up to BatchSize messages, waiting up to the
+// batching window once the first arrived (at once when there is none).
+func (p *poller) gather(ctx context.Context) ([]events.SQSRecord, error) {
+	q := p.s.cfg.Queues
+	want := int(p.m.BatchSize)
+	records, err := q.ReceiveForLambda(ctx, p.m.EventSourceArn, min(want, 10), maxPollWait)
+	if err != nil || len(records) == 0 || p.m.WindowSeconds == 0 {
+		return records, err
+	}
+	deadline := p.s.cfg.Clock.Now().Add(time.Duration(p.m.WindowSeconds) * time.Second)
+	for len(records) < want {
+		left := deadline.Sub(p.s.cfg.Clock.Now())
+		if left <= 0 {
+			break
+		}
+		wait := min(left, maxPollWait).Truncate(time.Second)
+		more, err := q.ReceiveForLambda(ctx, p.m.EventSourceArn, min(want-len(records), 10), wait)
+		if err != nil {
+			return records, nil // deliver what we have
+		}
+		records = append(records, more...)
+		if wait == 0 && len(more) == 0 {
+			p.sleep(ctx, min(left, 50*time.Millisecond))
+		}
+	}
+	return records, nil
+}
+
+// filter deletes the messages no filter matches, as Lambda does, and
+// returns the others. Bodies are matched as JSON when they parse.
+func (p *poller) filter(records []events.SQSRecord) []events.SQSRecord {
+	if len(p.filters) == 0 {
+		return records
+	}
+	var keep []events.SQSRecord
+	var drop []string
+	for _, r := range records {
+		if p.matches(r) {
+			keep = append(keep, r)
+		} else {
+			drop = append(drop, r.ReceiptHandle)
+		}
+	}
+	if len(drop) > 0 {
+		if err := p.s.cfg.Queues.DeleteForLambda(p.m.EventSourceArn, drop); err != nil {
+			p.s.cfg.Logger.Warn("event source mapping: deleting filtered-out messages", "uuid", p.m.UUID, "error", err)
+		}
+	}
+	return keep
+}
+
+func (p *poller) matches(r events.SQSRecord) bool {
+	var doc map[string]any
+	raw, _ := json.Marshal(r)
+	_ = json.Unmarshal(raw, &doc)
+	var body any
+	if err := json.Unmarshal([]byte(r.Body), &body); err == nil {
+		doc["body"] = body
+	}
+	for _, f := range p.filters {
+		if f.MatchValue(doc) {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver invokes the function with the batch and deletes what it
+// processed. It reports false when the function could not run (throttled,
+// gone), so that the poller waits a little.
+func (p *poller) deliver(ctx context.Context, records []events.SQSRecord) bool {
+	s := p.s
+	f := s.lookup(functionKey{p.m.Account, p.m.Region, p.m.Function})
+	if f == nil {
+		return false // messages come back after their visibility timeout
+	}
+	payload, _ := json.Marshal(events.SQSEvent{Records: records})
+	hdr := trace.Continue(trace.Parse(records[0].Attributes["AWSTraceHeader"]), s.cfg.Clock.Now())
+	resp, err := s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
+		ID: s.cfg.IDs.RequestID(), Payload: payload, InvokedARN: f.arn(), TraceID: hdr.String(),
+	})
+	var throttled *runtime.ThrottleError
+	switch {
+	case errors.As(err, &throttled):
+		return false
+	case err != nil:
+		return false
+	case resp.FunctionError != "":
+		return true // the whole batch waits out its visibility timeout
+	}
+	done := succeeded(records, resp.Payload, p.m.ResponseTypes, strings.HasSuffix(p.m.EventSourceArn, ".fifo"))
+	if len(done) > 0 {
+		if err := s.cfg.Queues.DeleteForLambda(p.m.EventSourceArn, done); err != nil {
+			s.cfg.Logger.Warn("event source mapping: deleting processed messages", "uuid", p.m.UUID, "error", err)
+		}
+	}
+	return true
+}
+
+// succeeded returns the receipt handles of the records a successful
+// invocation processed: all of them, or, with ReportBatchItemFailures,
+// those not in the answer's batchItemFailures (on a FIFO queue, those
+// before the first failure). An answer Lambda cannot read fails the batch.
+func succeeded(records []events.SQSRecord, answer []byte, responseTypes []string, fifo bool) []string {
+	all := make([]string, len(records))
+	for i, r := range records {
+		all[i] = r.ReceiptHandle
+	}
+	report := false
+	for _, t := range responseTypes {
+		report = report || t == "ReportBatchItemFailures"
+	}
+	if !report {
+		return all
+	}
+	var resp struct {
+		BatchItemFailures []map[string]any `json:"batchItemFailures"`
+	}
+	trimmed := strings.TrimSpace(string(answer))
+	if trimmed == "" || trimmed == "null" {
+		return all
+	}
+	if !json.Valid(answer) {
+		return nil
+	}
+	if trimmed[0] != '{' {
+		return all
+	}
+	if err := json.Unmarshal(answer, &resp); err != nil {
+		return nil
+	}
+	failed := map[string]bool{}
+	for _, item := range resp.BatchItemFailures {
+		id, _ := item["itemIdentifier"].(string)
+		known := false
+		for _, r := range records {
+			known = known || r.MessageID == id
+		}
+		if id == "" || !known {
+			return nil
+		}
+		failed[id] = true
+	}
+	var ok []string
+	for _, r := range records {
+		if failed[r.MessageID] {
+			if fifo {
+				break
+			}
+			continue
+		}
+		ok = append(ok, r.ReceiptHandle)
+	}
+	return ok
+}
+
+// sleep waits d on the service's clock, or until ctx ends.
+func (p *poller) sleep(ctx context.Context, d time.Duration) {
+	done := make(chan struct{})
+	t := p.s.cfg.Clock.AfterFunc(d, func() { close(done) })
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}

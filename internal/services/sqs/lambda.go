@@ -1,0 +1,85 @@
+package sqs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/events"
+)
+
+// The methods here serve Lambda's event source mappings, which read queues
+// inside Nimbus rather than through the API.
+
+// QueueExists reports whether the queue with this ARN exists.
+func (s *Service) QueueExists(queueARN string) bool { return s.lookupARN(queueARN) != nil }
+
+// errNoQueue is what pollers get for a queue that is gone; its text is
+// the one Lambda reports for it.
+var errNoQueue = errors.New("SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.")
+
+// ReceiveForLambda long-polls the queue for up to wait and returns up to
+// max messages (1–10) as Lambda's event records, with every attribute.
+func (s *Service) ReceiveForLambda(ctx context.Context, queueARN string, max int, wait time.Duration) ([]events.SQSRecord, error) {
+	q := s.lookupARN(queueARN)
+	if q == nil {
+		return nil, errNoQueue
+	}
+	in := &ReceiveMessageRequest{MaxNumberOfMessages: ptr(int32(max)), WaitTimeSeconds: ptr(int32(wait / time.Second)),
+		MessageSystemAttributeNames: []string{"All"}, MessageAttributeNames: []string{"All"}}
+	out, err := s.receiveFrom(ctx, q, in)
+	if err != nil {
+		return nil, err
+	}
+	records := make([]events.SQSRecord, 0, len(out.Messages))
+	for _, m := range out.Messages {
+		r := events.SQSRecord{MessageID: deref(m.MessageId), ReceiptHandle: deref(m.ReceiptHandle), Body: deref(m.Body),
+			MD5OfBody: deref(m.MD5OfBody), MD5OfMessageAttributes: m.MD5OfMessageAttributes, Attributes: m.Attributes,
+			MessageAttributes: map[string]events.SQSMessageAttribute{}, EventSource: "aws:sqs", EventSourceARN: q.arn,
+			AWSRegion: q.key.region}
+		for name, v := range m.MessageAttributes {
+			r.MessageAttributes[name] = events.SQSMessageAttribute{StringValue: v.StringValue, BinaryValue: v.BinaryValue,
+				StringListValues: []string{}, BinaryListValues: [][]byte{}, DataType: deref(v.DataType)}
+		}
+		records = append(records, r)
+	}
+	return records, nil
+}
+
+// DeleteForLambda deletes messages received by ReceiveForLambda.
+func (s *Service) DeleteForLambda(queueARN string, receiptHandles []string) error {
+	q := s.lookupARN(queueARN)
+	if q == nil {
+		return errNoQueue
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	now := s.nowMillis()
+	q.mu.Lock()
+	for _, h := range receiptHandles {
+		if m, fail := q.deleteLocked(h, now); fail == nil && m != nil {
+			b.Delete(messageKey(q.key, m.Seq))
+		}
+	}
+	q.mu.Unlock()
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("deleting messages of %s: %w", q.key.name, err)
+	}
+	return nil
+}
+
+// VisibilityTimeout is the queue's visibility timeout, which a function
+// polled from it should not outlast.
+func (s *Service) VisibilityTimeout(queueARN string) (time.Duration, bool) {
+	q := s.lookupARN(queueARN)
+	if q == nil {
+		return 0, false
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return time.Duration(q.intAttr("VisibilityTimeout")) * time.Second, true
+}
