@@ -242,6 +242,12 @@ func (g *generator) writeOperations(b *bytes.Buffer) {
 	fmt.Fprintf(b, "func (s *Service) spec() *awsproto.Spec {\nreturn &awsproto.Spec{\n")
 	fmt.Fprintf(b, "Name: %q,\nSigningName: %q,\nProtocol: %s,\nTargetPrefix: %q,\nAPIVersion: %q,\nXMLNamespace: %q,\nQueryCompatible: %v,\nValidationCode: %q,\n",
 		md.ServiceID, signing, protocol, md.TargetPrefix, md.APIVersion, md.XMLNamespace, md.AWSQueryCompatible != nil, g.validationCode)
+	if md.AWSQueryCompatible != nil {
+		// The JSON model no longer says how query clients spell members;
+		// the service package states it by hand in queryProtocol().
+		b.WriteString("// queryProtocol is hand-written: this JSON model no longer spells members as query clients do.\n")
+		b.WriteString("QueryProtocol: queryProtocol(),\n")
+	}
 	b.WriteString("Operations: []awsproto.Operation{\n")
 	for _, name := range g.opNames {
 		op := g.m.Operations[name]

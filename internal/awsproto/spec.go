@@ -38,6 +38,11 @@ type Spec struct {
 	XMLNamespace string
 	// QueryCompatible services send x-amzn-query-error with JSON errors.
 	QueryCompatible bool
+	// QueryProtocol, when set, makes a service of another protocol answer
+	// query-protocol requests too (form posts with an Action), spelling
+	// members as it says; see CodecFor. Services whose Protocol is Query
+	// may leave it nil to keep the JSON names.
+	QueryProtocol *QueryProtocol
 	// ValidationCode is the error code of model constraint violations;
 	// default "ValidationException".
 	ValidationCode string
@@ -46,6 +51,8 @@ type Spec struct {
 	once   sync.Once
 	byName map[string]*Operation
 	routes []route
+	// queryFieldCache maps a struct type to its []queryField.
+	queryFieldCache sync.Map
 }
 
 // Operation is one operation of a service.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"syscall"
 )
 
 // maxLinkTarget bounds the length of a symlink target (Linux's PATH_MAX).
@@ -101,6 +102,13 @@ func (x *extractor) parentDir(name, rel string) error {
 func (x *extractor) file(f *zip.File, rel string, perm fs.FileMode) error {
 	if err := x.parentDir(f.Name, rel); err != nil {
 		return err
+	}
+	if perm&0o111 != 0 {
+		// No process may be forked while an executable is open for
+		// writing: the child would hold the descriptor until it execs, and
+		// running the file meanwhile fails with ETXTBSY (golang/go#22315).
+		syscall.ForkLock.RLock()
+		defer syscall.ForkLock.RUnlock()
 	}
 	out, err := x.create(f.Name, rel)
 	if err != nil {

@@ -54,6 +54,7 @@ type Edge struct {
 	bySigning map[string][]*awsproto.Spec
 	byTarget  map[string]*awsproto.Spec
 	rest      []*awsproto.Spec
+	query     []*awsproto.Spec // services that answer query-protocol requests
 }
 
 // New returns an Edge serving cfg.Services.
@@ -76,6 +77,9 @@ func New(cfg Config) *Edge {
 		if s.Protocol == awsproto.RestJSON || s.Protocol == awsproto.RestXML {
 			e.rest = append(e.rest, s)
 		}
+		if s.SpeaksQuery() {
+			e.query = append(e.query, s)
+		}
 	}
 	return e
 }
@@ -88,20 +92,32 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	requestID := e.cfg.IDs.RequestID()
 	w.Header().Set("X-Amzn-Requestid", requestID)
-	spec, serviceName := e.identify(r)
-	protocol := awsproto.RestJSON
-	if spec != nil {
-		protocol = spec.Protocol
-	}
+	var codec awsproto.Codec
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
 				panic(p)
 			}
 			e.cfg.Logger.Error("panic serving request", "request_id", requestID, "panic", p, "stack", string(debug.Stack()))
-			awsproto.WriteJSONError(w, protocol, false, awserr.Internal())
+			if codec != nil {
+				codec.WriteError(w, awserr.Internal())
+				return
+			}
+			awsproto.WriteJSONError(w, awsproto.RestJSON, false, awserr.Internal())
 		}
 	}()
+	spec, serviceName := e.identify(r)
+	var body []byte
+	if spec == nil && serviceName == "" && awsproto.IsQueryRequest(r) {
+		// An unsigned query request names only its Action; its body is
+		// read now to find it, and not again.
+		var err error
+		if body, err = readBody(w, r, e.cfg.MaxBody); err != nil {
+			writeBodyError(w, func(w http.ResponseWriter, e *awserr.Error) { awsproto.WriteQueryError(w, e, requestID) }, err, e.cfg.MaxBody)
+			return
+		}
+		spec = e.identifyAction(awsproto.QueryAction(r, body))
+	}
 	if spec == nil {
 		if serviceName == "" {
 			serviceName = "unknown"
@@ -109,12 +125,14 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeUnknownServiceError(w, r, serviceName, requestID)
 		return
 	}
-	e.serve(w, r, spec, requestID)
+	codec = spec.CodecFor(r, requestID)
+	e.serve(w, r, exchange{spec: spec, codec: codec, requestID: requestID, body: body})
 }
 
 // identify finds the service a request is for: by the SigV4 credential
 // scope, then X-Amz-Target, then the REST path. It returns the scope's
-// service name when no Spec serves it.
+// service name when no Spec serves it. Unsigned query requests are left to
+// identifyAction, which needs their body.
 func (e *Edge) identify(r *http.Request) (*awsproto.Spec, string) {
 	target := r.Header.Get("X-Amz-Target")
 	targetPrefix, _, _ := strings.Cut(target, ".")
@@ -152,38 +170,69 @@ func (e *Edge) identify(r *http.Request) (*awsproto.Spec, string) {
 	return nil, ""
 }
 
-func (e *Edge) serve(w http.ResponseWriter, r *http.Request, spec *awsproto.Spec, requestID string) {
-	body, err := readBody(w, r, e.cfg.MaxBody)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			spec.WriteError(w, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
-				"Request must be smaller than %d bytes", e.cfg.MaxBody))
+// identifyAction finds the service of an unsigned query request by its
+// Action, among the services that speak the query protocol.
+func (e *Edge) identifyAction(action string) *awsproto.Spec {
+	if action == "" {
+		return nil
+	}
+	for _, s := range e.query {
+		if s.Operation(action) != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// exchange is what the edge knows of a request before serving it.
+type exchange struct {
+	spec      *awsproto.Spec
+	codec     awsproto.Codec // the protocol the request speaks
+	requestID string
+	body      []byte // the body when it was read already (non-nil), nil otherwise
+}
+
+// serve answers a request for x.spec in the protocol of x.codec.
+func (e *Edge) serve(w http.ResponseWriter, r *http.Request, x exchange) {
+	spec, codec, body := x.spec, x.codec, x.body
+	if body == nil {
+		var err error
+		if body, err = readBody(w, r, e.cfg.MaxBody); err != nil {
+			writeBodyError(w, codec.WriteError, err, e.cfg.MaxBody)
 			return
 		}
-		spec.WriteError(w, awserr.New(http.StatusBadRequest, "SerializationException", "Could not read the request body"))
-		return
 	}
-	info := &awsproto.RequestInfo{ID: requestID, Region: DefaultRegion, Host: r.Host, Scheme: "http",
+	info := &awsproto.RequestInfo{ID: x.requestID, Region: DefaultRegion, Host: r.Host, Scheme: "http",
 		TraceHeader: r.Header.Get("X-Amzn-Trace-Id")}
 	if r.TLS != nil {
 		info.Scheme = "https"
 	}
 	if aerr := e.authenticate(r, body, info); aerr != nil {
-		spec.WriteError(w, aerr)
+		codec.WriteError(w, aerr)
 		return
 	}
 	ctx := awsproto.WithInfo(r.Context(), info)
-	op, out, err := spec.Dispatch(ctx, r, body)
+	op, out, err := codec.Dispatch(ctx, r, body)
 	if err != nil {
 		if r.Context().Err() != nil {
 			// The client went away; nobody reads the answer.
 			return
 		}
-		e.writeError(ctx, w, spec, err)
+		e.writeError(ctx, w, spec, codec, err)
 		return
 	}
-	spec.WriteOutput(w, op, out)
+	codec.WriteOutput(w, op, out)
+}
+
+// writeBodyError answers a body that could not be read.
+func writeBodyError(w http.ResponseWriter, write func(http.ResponseWriter, *awserr.Error), err error, limit int64) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		write(w, awserr.New(http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException",
+			"Request must be smaller than %d bytes", limit))
+		return
+	}
+	write(w, awserr.New(http.StatusBadRequest, "SerializationException", "Could not read the request body"))
 }
 
 // authenticate fills in the caller's account and region, and verifies the
@@ -198,7 +247,9 @@ func (e *Edge) authenticate(r *http.Request, body []byte, info *awsproto.Request
 	}
 	if sig == nil {
 		if e.cfg.Verifier != nil {
-			return awserr.New(http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+			e := awserr.New(http.StatusForbidden, "MissingAuthenticationTokenException", "Missing Authentication Token")
+			e.QueryCode = "MissingAuthenticationToken"
+			return e
 		}
 		info.Account = e.cfg.Accounts.AccountFor("")
 		return nil
@@ -221,13 +272,13 @@ func (e *Edge) authenticate(r *http.Request, body []byte, info *awsproto.Request
 	return nil
 }
 
-func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, spec *awsproto.Spec, err error) {
+func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, spec *awsproto.Spec, codec awsproto.Codec, err error) {
 	if aerr, ok := awserr.As(err); ok {
-		spec.WriteError(w, aerr)
+		codec.WriteError(w, aerr)
 		return
 	}
 	e.cfg.Logger.Error("internal error", "service", spec.Name, "request_id", awsproto.Info(ctx).ID, "error", err)
-	spec.WriteError(w, awserr.Internal())
+	codec.WriteError(w, awserr.Internal())
 }
 
 // writeUnknownServiceError answers a service Nimbus does not serve, in the

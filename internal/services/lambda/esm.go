@@ -23,6 +23,8 @@ type QueueSource interface {
 	// (1–10) messages as Lambda's records.
 	ReceiveForLambda(ctx context.Context, queueARN string, max int, wait time.Duration) ([]events.SQSRecord, error)
 	DeleteForLambda(queueARN string, receiptHandles []string) error
+	// SendForLambda sends a message (destinations, dead-letter queues).
+	SendForLambda(ctx context.Context, queueARN, body string, attributes map[string]events.SQSMessageAttribute) error
 }
 
 // mapping is an event source mapping as stored under mappingKey.

@@ -45,6 +45,8 @@ type function struct {
 	LastModified time.Time `json:"lastModified"`
 	// Reserved is the reserved concurrency; nil when none is set.
 	Reserved *int32 `json:"reservedConcurrency,omitempty"`
+	// InvokeConfig is the event invoke configuration; nil when none is set.
+	InvokeConfig *invokeConfig `json:"invokeConfig,omitempty"`
 	// Settings Nimbus keeps and reports but does not act on locally.
 	TracingMode string     `json:"tracingMode,omitempty"`
 	KMSKeyArn   string     `json:"kmsKeyArn,omitempty"`

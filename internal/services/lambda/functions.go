@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/nimbus-dev/nimbus/internal/arn"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 )
@@ -343,6 +344,14 @@ const knownRuntimes = "nodejs20.x, python3.14, provided.al2023, python3.12, pyth
 // checkConfig validates the settings Lambda checks beyond the model's
 // constraints.
 func (s *Service) checkConfig(f *function) error {
+	if target := f.DeadLetter; target != "" {
+		if a, err := arn.Parse(target); err != nil || a.Service == "lambda" {
+			return ErrInvalidParameterValueException("The provided target ARN %s is invalid: a dead-letter queue is an SQS queue or an SNS topic.", target)
+		}
+		if err := checkDestination(target, "dead-letter"); err != nil {
+			return err
+		}
+	}
 	if err := s.cfg.Runner.Supports(f.Runtime); err != nil {
 		if f.Runtime == "go1.x" || strings.Contains(", "+knownRuntimes+", ", ", "+f.Runtime+", ") {
 			if errors.Is(err, runtime.ErrUnsupportedRuntime) {

@@ -2,6 +2,8 @@ package sqs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -82,4 +84,30 @@ func (s *Service) VisibilityTimeout(queueARN string) (time.Duration, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return time.Duration(q.intAttr("VisibilityTimeout")) * time.Second, true
+}
+
+// SendForLambda sends a message on Lambda's behalf (asynchronous
+// invocation destinations and dead-letter queues), with string or number
+// attributes.
+func (s *Service) SendForLambda(ctx context.Context, queueARN, body string, attributes map[string]events.SQSMessageAttribute) error {
+	q := s.lookupARN(queueARN)
+	if q == nil {
+		return errNoQueue
+	}
+	o := &outgoing{body: body, groupSet: q.fifo, groupID: "lambda"}
+	if len(attributes) > 0 {
+		o.attrs = map[string]MessageAttributeValue{}
+		for name, a := range attributes {
+			o.attrs[name] = MessageAttributeValue{DataType: ptr(a.DataType), StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+		}
+	}
+	if q.fifo {
+		sum := sha256.Sum256([]byte(body + s.ids.RequestID()))
+		o.dedupID, o.dedupSet = hex.EncodeToString(sum[:]), true
+	}
+	if e := q.checkOutgoing(o, false); e != nil {
+		return e
+	}
+	_, err := s.enqueue(ctx, q, []*outgoing{o})
+	return err
 }

@@ -57,9 +57,10 @@ func queryProtocol() *awsproto.QueryProtocol {
 			"MessageSystemAttributeValue.StringListValues": flat("StringListValue"),
 			"MessageSystemAttributeValue.BinaryListValues": flat("BinaryListValue"),
 
-			"ReceiveMessageRequest.AttributeNames":              flat("AttributeName"),
-			"ReceiveMessageRequest.MessageAttributeNames":       flat("MessageAttributeName"),
-			"ReceiveMessageRequest.MessageSystemAttributeNames": flat("MessageSystemAttributeName"),
+			"ReceiveMessageRequest.AttributeNames":        flat("AttributeName"),
+			"ReceiveMessageRequest.MessageAttributeNames": flat("MessageAttributeName"),
+			// Both lists travel as AttributeName.N.
+			"ReceiveMessageRequest.MessageSystemAttributeNames": flat("AttributeName"),
 			"ReceiveMessageResult.Messages":                     flat("Message"),
 
 			"SendMessageRequest.MessageAttributes":                 messageAttrs,
