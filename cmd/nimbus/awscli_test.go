@@ -74,7 +74,7 @@ func TestAWSCLIQuickstart(t *testing.T) {
 	if err == nil || !strings.Contains(out, "ResourceNotFoundException") || !strings.Contains(out, "Function not found") {
 		t.Errorf("invoking a missing function: %v\n%s", err, out)
 	}
-	out, err = run("sqs", "list-queues")
+	out, err = run("sns", "list-topics")
 	if err == nil || !strings.Contains(out, "NotImplemented") {
 		t.Errorf("a service Nimbus does not serve: %v\n%s", err, out)
 	}
