@@ -84,6 +84,9 @@ type options struct {
 	// which less than a fifth of the machine's CPU is busy (other work
 	// skews every figure); default 30s. It runs anyway after that.
 	WaitIdle time.Duration
+	// Goaws is the goaws binary for the SQS comparison; default: goaws on
+	// PATH, then in $(go env GOPATH)/bin.
+	Goaws string
 	// Rev, when set, is a git revision whose tree (git archive) is built and
 	// measured instead of the working tree; default: the working tree.
 	Rev string
@@ -106,6 +109,7 @@ func main() {
 	flag.StringVar(&o.Out, "out", "", "report file (default bench/results.md in the repository)")
 	flag.StringVar(&o.Perf, "perf", "", "write system-wide perf profiles of Nimbus's runs into `DIR` (needs Linux perf)")
 	flag.DurationVar(&o.WaitIdle, "wait-idle", 30*time.Second, "wait up to this long for the machine to be mostly idle before measuring")
+	flag.StringVar(&o.Goaws, "goaws", "", "goaws binary for the SQS comparison (default: PATH, then $(go env GOPATH)/bin/goaws)")
 	flag.StringVar(&o.Rev, "rev", "", "measure this git revision (e.g. HEAD) instead of the working tree")
 	flag.StringVar(&floorAddr, "floor-server", "", "internal: serve the floor server on `ADDR` and nothing else")
 	flag.Parse()
@@ -193,11 +197,27 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return fmt.Errorf("measuring runtimes and isolation: %w", err)
 	}
+	sqsfn := filepath.Join(work, "sqsfn", "bootstrap")
+	if err = buildGo(ctx, src, sqsfn, "./bench/sqsfn", "-tags", "lambda.norpc", "-trimpath"); err != nil {
+		return err
+	}
+	sqsZip, err := zipBootstrap(sqsfn)
+	if err != nil {
+		return err
+	}
+	delivery, err := measureSQSDelivery(ctx, nimbusBin, sqsZip, 100, logf)
+	if err != nil {
+		return fmt.Errorf("measuring SQS → Lambda delivery: %w", err)
+	}
+	sqsReport, err := runSQSComparison(ctx, src, nimbusBin, findGoaws(o.Goaws))
+	if err != nil {
+		return err
+	}
 	progress("measured in %v", time.Since(start).Round(time.Second))
 
 	m := describeMachine(commit)
 	m.Busy = busy
-	report := renderReport(m, o, nim, rie, floor, rt)
+	report := renderReport(m, o, nim, rie, floor, rt) + renderSQS(delivery, sqsReport)
 	fmt.Print(report)
 	if err = os.WriteFile(o.Out, []byte(report), 0o644); err != nil {
 		return err
