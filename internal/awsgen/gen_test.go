@@ -89,3 +89,22 @@ func TestValidationNames(t *testing.T) {
 		t.Errorf("typeName(Service) = %q, want a name that does not collide with the hand-written Service", got)
 	}
 }
+
+// A query-compatible model's spec takes the package's hand-written query
+// spellings; other models' specs are as before.
+func TestQueryCompatibleSpecsNameTheirQueryProtocol(t *testing.T) {
+	for _, compatible := range []bool{false, true} {
+		g := tinyGenerator(t)
+		if compatible {
+			g.m.Metadata.AWSQueryCompatible = &struct{}{}
+		}
+		files, err := g.render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Contains(string(files["zz_operations.go"]), "QueryProtocol: queryProtocol(),")
+		if got != compatible {
+			t.Errorf("awsQueryCompatible %v: spec names queryProtocol() = %v", compatible, got)
+		}
+	}
+}

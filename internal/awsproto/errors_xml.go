@@ -2,6 +2,7 @@ package awsproto
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"net/http"
 
@@ -21,10 +22,7 @@ func WriteQueryError(w http.ResponseWriter, e *awserr.Error, requestID string) {
 // <ErrorResponse xmlns="…"><Error><Type/><Code/><Message/><Detail/></Error><RequestId/></ErrorResponse>,
 // with e's query code when it has one.
 func writeQueryError(w http.ResponseWriter, e *awserr.Error, requestID, namespace string) {
-	code := e.Code
-	if e.QueryCode != "" {
-		code = e.QueryCode
-	}
+	code := cmp.Or(e.QueryCode, e.Code)
 	fault := "Sender"
 	if e.Fault == awserr.Receiver {
 		fault = "Receiver"

@@ -1,6 +1,7 @@
 package awsproto
 
 import (
+	"cmp"
 	"context"
 	"mime"
 	"net/http"
@@ -12,9 +13,12 @@ import (
 
 // QueryProtocol says how a service spells its members in the query
 // protocol (form-encoded requests, XML answers) where that differs from
-// the JSON member names of the generated structs. Services whose model is
-// query (SNS, STS) and JSON services that older clients still call over
-// query (SQS) set Spec.Query. A QueryProtocol is read-only once in a Spec.
+// the JSON member names of the generated structs. JSON services that older
+// clients still call over query (SQS) set Spec.QueryProtocol; services
+// whose model is query may too. The query codec fills and reads the same
+// generated structs as the JSON one, by reflection; only the spellings
+// the JSON models no longer carry are stated here. A QueryProtocol is
+// read-only once in a Spec.
 type QueryProtocol struct {
 	// XMLNamespace is the xmlns of answers
 	// ("http://queue.amazonaws.com/doc/2012-11-05/"). The default is the
@@ -53,16 +57,9 @@ type QueryMember struct {
 	Key, Value string
 }
 
-func (m QueryMember) item() string  { return cmpOr(m.Item, "member") }
-func (m QueryMember) key() string   { return cmpOr(m.Key, "key") }
-func (m QueryMember) value() string { return cmpOr(m.Value, "value") }
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
+func (m QueryMember) item() string  { return cmp.Or(m.Item, "member") }
+func (m QueryMember) key() string   { return cmp.Or(m.Key, "key") }
+func (m QueryMember) value() string { return cmp.Or(m.Value, "value") }
 
 // Codec reads one request and writes its answer in one wire protocol.
 // *Spec is the codec of the service's own protocol; CodecFor picks one for
@@ -83,9 +80,9 @@ var (
 )
 
 // CodecFor returns the codec of the protocol r speaks: the query protocol
-// when s speaks it (its Protocol is Query or its QueryProtocol is set) and r is a
-// query request (see IsQueryRequest), s's own protocol otherwise.
-// requestID goes into XML bodies, which carry it.
+// when s speaks it (see SpeaksQuery) and r is a query request (see
+// IsQueryRequest), s's own protocol otherwise. requestID goes into XML
+// bodies, which carry it.
 func (s *Spec) CodecFor(r *http.Request, requestID string) Codec {
 	if s.SpeaksQuery() && (s.Protocol == Query || IsQueryRequest(r)) {
 		return &queryCodec{spec: s, requestID: requestID}
@@ -153,7 +150,7 @@ func (c *queryCodec) Dispatch(ctx context.Context, r *http.Request, body []byte)
 	}
 	op := c.spec.Operation(action)
 	if op == nil {
-		return nil, nil, awserr.New(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this endpoint.", action)
+		return nil, nil, awserr.New(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this web service.", action)
 	}
 	in := op.NewInput()
 	v := reflect.ValueOf(in).Elem()
@@ -209,11 +206,7 @@ func (c *queryCodec) WriteOutput(w http.ResponseWriter, op *Operation, out any) 
 // WriteError writes e as the query protocol's ErrorResponse, with its
 // query code.
 func (c *queryCodec) WriteError(w http.ResponseWriter, e *awserr.Error) {
-	code := e.Code
-	if e.QueryCode != "" {
-		code = e.QueryCode
-	}
-	if msg, ok := c.query().ErrorMessages[code]; ok {
+	if msg, ok := c.query().ErrorMessages[cmp.Or(e.QueryCode, e.Code)]; ok {
 		reworded := *e
 		reworded.Message = msg
 		e = &reworded

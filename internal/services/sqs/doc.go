@@ -1,6 +1,8 @@
-// Package sqs serves the Amazon SQS API in its current wire protocol,
-// awsJson1.0 (X-Amz-Target AmazonSQS.*), with the query-compatible error
-// codes (x-amzn-query-error) the SDKs surface.
+// Package sqs serves the Amazon SQS API in both its wire protocols: the
+// current awsJson1.0 (X-Amz-Target AmazonSQS.*), with the query-compatible
+// error codes (x-amzn-query-error) the SDKs surface, and the query protocol
+// older SDKs and CLIs speak (form-encoded Action=…, XML answers; query.go
+// holds its member spelling).
 //
 // Queues (CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, PurgeQueue,
 // Get/SetQueueAttributes, ListDeadLetterSourceQueues, tags, Add/Remove
@@ -18,7 +20,6 @@
 // so the SDKs' checks pass. Queue URLs use the host the client called.
 //
 // Not done yet:
-//   - the query protocol (form-encoded Action=…, XML answers);
 //   - message move tasks (Start/List/CancelMessageMoveTask) answer
 //     NotImplemented;
 //   - policies are stored and returned, not enforced; KMS attributes are
