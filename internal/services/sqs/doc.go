@@ -20,8 +20,8 @@
 // so the SDKs' checks pass. Queue URLs use the host the client called.
 //
 // Not done yet:
-//   - message move tasks (Start/List/CancelMessageMoveTask) answer
-//     NotImplemented;
+//   - message move tasks live in memory: a restart forgets them (the
+//     messages moved so far stay moved);
 //   - policies are stored and returned, not enforced; KMS attributes are
 //     stored only; RedriveAllowPolicy is not enforced;
 //   - the limits on messages in flight (120,000) are not enforced;

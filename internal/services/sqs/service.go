@@ -57,6 +57,8 @@ type Service struct {
 	// deleted remembers when queues were deleted, for the 60-second wait
 	// before a name can be reused.
 	deleted map[queueKey]time.Time
+	// tasks are the message move tasks by source queue ARN, oldest first.
+	tasks map[string][]*moveTask
 }
 
 // New returns a Service, loading the queues and messages stored in cfg.DB.

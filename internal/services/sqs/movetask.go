@@ -1,0 +1,235 @@
+package sqs
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+)
+
+// Task statuses of message move tasks.
+const (
+	taskRunning   = "RUNNING"
+	taskCompleted = "COMPLETED"
+	taskCancelled = "CANCELLED"
+	taskFailed    = "FAILED"
+)
+
+// moveTask moves the messages of a dead-letter queue back to their source
+// queues, or to a destination, at most a rate per second. Guarded by
+// Service.mu.
+type moveTask struct {
+	id, source, destination string
+	rate                    int32
+	started                 int64 // epoch ms
+	toMove, moved           int64
+	status, failure         string
+	cancel                  context.CancelFunc
+}
+
+// taskHandle is a task's opaque handle: base64 of its id and source, as
+// AWS's.
+func (t *moveTask) handle() string {
+	b, _ := json.Marshal(map[string]string{"taskId": t.id, "sourceArn": t.source})
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// StartMessageMoveTask starts moving a dead-letter queue's messages back.
+func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMoveTaskRequest) (*StartMessageMoveTaskResult, error) {
+	info := awsproto.Info(ctx)
+	sourceARN := deref(in.SourceArn)
+	src := s.lookupARN(sourceARN)
+	if src == nil || src.key.account != info.Account {
+		e := ErrResourceNotFoundException("The resource that you specified for the SourceArn parameter doesn't exist.")
+		e.Status = 404
+		return nil, e
+	}
+	if !s.isDeadLetterQueue(sourceARN) {
+		return nil, errInvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
+	}
+	dest := deref(in.DestinationArn)
+	if dest != "" && s.lookupARN(dest) == nil {
+		e := ErrResourceNotFoundException("The resource that you specified for the DestinationArn parameter doesn't exist.")
+		e.Status = 404
+		return nil, e
+	}
+	rate := deref(in.MaxNumberOfMessagesPerSecond)
+	if in.MaxNumberOfMessagesPerSecond != nil && (rate < 1 || rate > 500) {
+		return nil, errInvalidParameterValue("Value %d for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.", rate)
+	}
+	src.mu.Lock()
+	toMove := int64(len(src.msgs))
+	src.mu.Unlock()
+	taskCtx, cancel := context.WithCancel(context.Background())
+	t := &moveTask{id: s.ids.RequestID(), source: sourceARN, destination: dest, rate: rate, started: s.nowMillis(),
+		toMove: toMove, status: taskRunning, cancel: cancel}
+	s.mu.Lock()
+	for _, other := range s.tasks[sourceARN] {
+		if other.status == taskRunning {
+			s.mu.Unlock()
+			cancel()
+			return nil, errInvalidParameterValue("There is already a task running. Only one active task is allowed for a source queue arn at a given time.")
+		}
+	}
+	if s.tasks == nil {
+		s.tasks = map[string][]*moveTask{}
+	}
+	s.tasks[sourceARN] = append(s.tasks[sourceARN], t)
+	s.mu.Unlock()
+	go s.runTask(taskCtx, t, src)
+	return &StartMessageMoveTaskResult{TaskHandle: ptr(t.handle())}, nil
+}
+
+// isDeadLetterQueue reports whether some queue's RedrivePolicy targets arn.
+func (s *Service) isDeadLetterQueue(queueARN string) bool {
+	s.mu.RLock()
+	qs := make([]*queue, 0, len(s.queues))
+	for _, q := range s.queues {
+		qs = append(qs, q)
+	}
+	s.mu.RUnlock()
+	for _, q := range qs {
+		q.mu.Lock()
+		p, _ := parseRedrivePolicy(q.rec.Attributes["RedrivePolicy"])
+		q.mu.Unlock()
+		if p != nil && p.DeadLetterTargetArn == queueARN {
+			return true
+		}
+	}
+	return false
+}
+
+// runTask moves up to the task's count of messages, each to the
+// destination or back to the queue it was dead-lettered from.
+func (s *Service) runTask(ctx context.Context, t *moveTask, src *queue) {
+	finish := func(status, failure string) {
+		s.mu.Lock()
+		if t.status == taskRunning {
+			t.status, t.failure = status, failure
+		}
+		s.mu.Unlock()
+	}
+	for {
+		s.mu.RLock()
+		done := t.moved >= t.toMove || t.status != taskRunning
+		s.mu.RUnlock()
+		if done || ctx.Err() != nil {
+			finish(taskCompleted, "")
+			return
+		}
+		src.mu.Lock()
+		got, gone, _ := src.takeLocked(s.nowMillis(), 1, 30, s)
+		src.mu.Unlock()
+		if err := s.settle(src, nil, gone); err != nil {
+			finish(taskFailed, "AWS.SimpleQueueService.InternalError")
+			return
+		}
+		if len(got) == 0 {
+			finish(taskCompleted, "")
+			return
+		}
+		m := got[0].m
+		target := t.destination
+		if target == "" {
+			target = m.DLQSource
+		}
+		dst := s.lookupARN(target)
+		if dst == nil {
+			finish(taskFailed, "AWS.SimpleQueueService.NonExistentQueue")
+			return
+		}
+		o := &outgoing{body: m.Body, attrs: m.Attrs, groupID: m.GroupID, groupSet: m.GroupID != "", traceHeader: m.TraceHeader}
+		if dst.fifo {
+			o.dedupID, o.dedupSet = m.ID, true
+		}
+		if _, err := s.enqueue(ctx, dst, []*outgoing{o}); err != nil {
+			finish(taskFailed, "AWS.SimpleQueueService.InternalError")
+			return
+		}
+		src.mu.Lock()
+		if mm, _ := src.deleteLocked(got[0].receipt, s.nowMillis()); mm != nil {
+			src.mu.Unlock()
+			_ = s.db.Delete(messageKey(src.key, mm.Seq))
+		} else {
+			src.mu.Unlock()
+		}
+		s.mu.Lock()
+		t.moved++
+		s.mu.Unlock()
+		if t.rate > 0 {
+			wait := make(chan struct{})
+			timer := s.clock.AfterFunc(time.Second/time.Duration(t.rate), func() { close(wait) })
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				timer.Stop()
+			}
+		}
+	}
+}
+
+// CancelMessageMoveTask stops a running task.
+func (s *Service) CancelMessageMoveTask(ctx context.Context, in *CancelMessageMoveTaskRequest) (*CancelMessageMoveTaskResult, error) {
+	raw, err := base64.StdEncoding.DecodeString(deref(in.TaskHandle))
+	var h struct{ TaskID, SourceArn string }
+	if err != nil || json.Unmarshal(raw, &h) != nil || h.TaskID == "" {
+		return nil, errInvalidParameterValue("Value for parameter TaskHandle is invalid.")
+	}
+	if q := s.lookupARN(h.SourceArn); q == nil || q.key.account != awsproto.Info(ctx).Account {
+		e := ErrResourceNotFoundException("The resource that you specified for the SourceArn parameter doesn't exist.")
+		e.Status = 404
+		return nil, e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.tasks[h.SourceArn] {
+		if t.id == h.TaskID && t.status == taskRunning {
+			t.status = taskCancelled
+			t.cancel()
+			return &CancelMessageMoveTaskResult{ApproximateNumberOfMessagesMoved: ptr(t.moved)}, nil
+		}
+	}
+	e := ErrResourceNotFoundException("Task does not exist.")
+	e.Status = 404
+	return nil, e
+}
+
+// ListMessageMoveTasks lists a source's tasks, the most recent first.
+func (s *Service) ListMessageMoveTasks(ctx context.Context, in *ListMessageMoveTasksRequest) (*ListMessageMoveTasksResult, error) {
+	sourceARN := deref(in.SourceArn)
+	if q := s.lookupARN(sourceARN); q == nil || q.key.account != awsproto.Info(ctx).Account {
+		e := ErrResourceNotFoundException("The resource that you specified for the SourceArn parameter doesn't exist.")
+		e.Status = 404
+		return nil, e
+	}
+	limit := int(deref(in.MaxResults))
+	if limit == 0 {
+		limit = 1
+	}
+	if limit < 1 || limit > 10 {
+		return nil, errInvalidParameterValue("Value %d for parameter MaxResults is invalid. Reason: You must enter a number that's between 1 and 10.", limit)
+	}
+	s.mu.RLock()
+	tasks := s.tasks[sourceARN]
+	out := &ListMessageMoveTasksResult{}
+	for i := len(tasks) - 1; i >= 0; i-- { // the most recent first
+		t := tasks[i]
+		if len(out.Results) == limit {
+			break
+		}
+		e := ListMessageMoveTasksResultEntry{ApproximateNumberOfMessagesMoved: ptr(t.moved), ApproximateNumberOfMessagesToMove: ptr(t.toMove),
+			SourceArn: ptr(t.source), StartedTimestamp: ptr(t.started), Status: ptr(t.status),
+			DestinationArn: optional(t.destination), FailureReason: optional(t.failure)}
+		if t.rate > 0 {
+			e.MaxNumberOfMessagesPerSecond = ptr(t.rate)
+		}
+		if t.status == taskRunning {
+			e.TaskHandle = ptr(t.handle())
+		}
+		out.Results = append(out.Results, e)
+	}
+	s.mu.RUnlock()
+	return out, nil
+}
