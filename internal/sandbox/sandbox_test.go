@@ -89,7 +89,8 @@ ulimit -n
 	if err != nil {
 		t.Fatalf("script: %v\n%s", err, out)
 	}
-	want := []string{"/var/task", "hello", "990000", "1", "task-readonly", "usr-readonly", "data", "", "0", "1024"}
+	// The user id is the first free one from 990000, host-wide.
+	want := []string{"/var/task", "hello", "", "1", "task-readonly", "usr-readonly", "data", "", "0", "1024"}
 	got := strings.Split(strings.TrimSpace(out), "\n")
 	if len(got) != len(want) {
 		t.Fatalf("output:\n%s", out)
@@ -98,6 +99,9 @@ ulimit -n
 		if w != "" && got[i] != w {
 			t.Errorf("line %d = %q, want %q\n%s", i, got[i], w, out)
 		}
+	}
+	if uid, err := strconv.Atoi(got[2]); err != nil || uid < 990000 || uid != b.uid {
+		t.Errorf("uid %s, want the box's own (%d), from 990000", got[2], b.uid)
 	}
 	// Only the shell and ls (and wc, grep) of this instance exist in /proc.
 	if n := strings.TrimSpace(got[7]); n == "0" || len(n) > 1 {

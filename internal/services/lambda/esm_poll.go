@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/eventpattern"
@@ -42,18 +43,39 @@ func (s *Service) startMappingLocked(m *mapping) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	pollers := defaultPollers
-	if m.MaxConcurrency > 0 {
-		pollers = int(min(m.MaxConcurrency, 50))
+	p := &poller{s: s, m: *m, filters: filters, max: maxPollers(m, s.lookup(functionKey{m.Account, m.Region, m.Function}))}
+	for range min(defaultPollers, p.max) {
+		p.spawn(ctx, true)
 	}
-	p := &poller{s: s, m: *m, filters: filters}
-	for range pollers {
-		s.pollers.Add(1)
-		go func() {
-			defer s.pollers.Done()
-			p.run(ctx)
-		}()
+}
+
+// maxPollers is how far a mapping's pollers scale with its queue's depth:
+// ScalingConfig.MaximumConcurrency, else the function's reserved
+// concurrency, else maxDefaultPollers.
+func maxPollers(m *mapping, f *function) int {
+	switch {
+	case m.MaxConcurrency > 0:
+		return int(m.MaxConcurrency)
+	case f != nil && f.Reserved != nil:
+		return max(int(*f.Reserved), 1)
 	}
+	return maxDefaultPollers
+}
+
+// maxDefaultPollers bounds the scaling of a mapping without a maximum
+// concurrency: Lambda goes to 1,250; a local machine has less to give.
+const maxDefaultPollers = 100
+
+// spawn starts a poller; a base one runs until the mapping stops, an extra
+// one until the queue has nothing for it.
+func (p *poller) spawn(ctx context.Context, base bool) {
+	p.active.Add(1)
+	p.s.pollers.Add(1)
+	go func() {
+		defer p.s.pollers.Done()
+		defer p.active.Add(-1)
+		p.run(ctx, base)
+	}()
 }
 
 // stopMappingLocked stops m's pollers; they end once their current batch
@@ -76,15 +98,17 @@ func (s *Service) closeMappings() {
 	s.pollers.Wait()
 }
 
-// poller reads one mapping's queue and invokes its function, as one of
-// Lambda's pollers does.
+// poller reads one mapping's queue and invokes its function, as Lambda's
+// pollers do; one value serves all the mapping's poller goroutines.
 type poller struct {
 	s       *Service
 	m       mapping // a copy: an update restarts the pollers
 	filters []*eventpattern.Pattern
+	max     int          // pollers at most
+	active  atomic.Int32 // pollers running
 }
 
-func (p *poller) run(ctx context.Context) {
+func (p *poller) run(ctx context.Context, base bool) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		records, err := p.gather(ctx)
@@ -99,7 +123,15 @@ func (p *poller) run(ctx context.Context) {
 		}
 		backoff = 100 * time.Millisecond
 		if len(records) == 0 {
+			if !base {
+				return // the queue has drained: scale back down
+			}
 			continue
+		}
+		// A full batch means more is waiting: add a poller, as Lambda scales
+		// with the queue's depth.
+		if len(records) >= min(int(p.m.BatchSize), 10) && int(p.active.Load()) < p.max {
+			p.spawn(ctx, false)
 		}
 		records = p.filter(records)
 		if len(records) == 0 {
