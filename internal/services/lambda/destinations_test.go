@@ -105,6 +105,9 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 	dlqURL, dlqARN := queue("dlq")
 	createFunction(t, lc, "flaky", func(in *lambda.CreateFunctionInput) {
 		in.DeadLetterConfig = &types.DeadLetterConfig{TargetArn: aws.String(dlqARN)}
+		// Longer than all the fake time the test steps through, so that an
+		// invocation still running in real time (-race) never times out.
+		in.Timeout = aws.Int32(900)
 	})
 	put, err := lc.PutFunctionEventInvokeConfig(ctx, &lambda.PutFunctionEventInvokeConfigInput{FunctionName: aws.String("flaky"),
 		DestinationConfig: &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String(failuresARN)},
