@@ -164,10 +164,16 @@ func startNimbusMain(ctx context.Context, o options, bin string, zip []byte, std
 // createFunction creates a provided.al2023 function from zip and waits
 // until it is Active, as a deployment script would.
 func createFunction(ctx context.Context, client *lambda.Client, name string, zip []byte) error {
+	return createFunctionOf(ctx, client, name, types.RuntimeProvidedal2023, "bootstrap", zip)
+}
+
+// createFunctionOf creates a function of any runtime and waits until it is
+// Active.
+func createFunctionOf(ctx context.Context, client *lambda.Client, name string, runtime types.Runtime, handler string, zip []byte) error {
 	_, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
 		FunctionName: aws.String(name),
-		Runtime:      types.RuntimeProvidedal2023,
-		Handler:      aws.String("bootstrap"),
+		Runtime:      runtime,
+		Handler:      aws.String(handler),
 		Role:         aws.String("arn:aws:iam::000000000000:role/bench"),
 		Code:         &types.FunctionCode{ZipFile: zip},
 		Timeout:      aws.Int32(30),

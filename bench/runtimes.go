@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
@@ -123,7 +122,7 @@ func measureRuntimes(ctx context.Context, o options, bin string, goZip []byte, s
 			return nil, err
 		}
 		for i := range n {
-			if err := createManaged(ctx, isoClient, fmt.Sprintf("%s-%02d", lc.runtime[:4], i), lc, zip); err != nil {
+			if err := createFunctionOf(ctx, isoClient, fmt.Sprintf("%s-%02d", lc.runtime[:4], i), types.Runtime(lc.runtime), lc.handler, zip); err != nil {
 				return nil, err
 			}
 		}
@@ -199,27 +198,6 @@ func timeExec(argv []string) (time.Duration, error) {
 		return 0, fmt.Errorf("%s: %w", strings.Join(argv, " "), err)
 	}
 	return time.Since(t0), nil
-}
-
-// createManaged creates a function of a managed runtime from zip and waits
-// until it is Active.
-func createManaged(ctx context.Context, client *lambda.Client, name string, lc langCase, zip []byte) error {
-	_, err := client.CreateFunction(ctx, &lambda.CreateFunctionInput{
-		FunctionName: aws.String(name),
-		Runtime:      types.Runtime(lc.runtime),
-		Handler:      aws.String(lc.handler),
-		Role:         aws.String("arn:aws:iam::000000000000:role/bench"),
-		Code:         &types.FunctionCode{ZipFile: zip},
-		Timeout:      aws.Int32(30),
-	})
-	if err != nil {
-		return fmt.Errorf("creating function %s: %w", name, err)
-	}
-	w := lambda.NewFunctionActiveV2Waiter(client)
-	if err := w.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(name)}, 30*time.Second); err != nil {
-		return fmt.Errorf("waiting for %s to be Active: %w", name, err)
-	}
-	return nil
 }
 
 // runtimeRows are the table's rows for the runtimes and isolation.

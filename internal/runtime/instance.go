@@ -436,20 +436,16 @@ func openPeakMemory(pid int) *peakMemory {
 
 // readMB returns VmHWM in MB, rounded up, or 0 when it cannot be read.
 func (p *peakMemory) readMB() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.f == nil {
-		return 0
-	}
-	n, err := p.f.ReadAt(p.buf, 0)
-	if n == 0 && err != nil {
-		return 0
-	}
-	return parseVmHWM(p.buf[:n])
+	return (p.field("VmHWM") + 1023) / 1024
 }
 
 // readRSS returns the process's resident memory (VmRSS) in bytes, or 0.
 func (p *peakMemory) readRSS() int64 {
+	return int64(p.field("VmRSS")) << 10
+}
+
+// field re-reads the status file and returns one of its kB fields, or 0.
+func (p *peakMemory) field(name string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.f == nil {
@@ -459,7 +455,7 @@ func (p *peakMemory) readRSS() int64 {
 	if n == 0 && err != nil {
 		return 0
 	}
-	return int64(statusKB(p.buf[:n], "VmRSS")) << 10
+	return statusKB(p.buf[:n], name)
 }
 
 func (p *peakMemory) close() {

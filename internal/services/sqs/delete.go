@@ -57,11 +57,7 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = deref(e.Id)
-	}
-	if err := checkBatchIDs("DeleteMessageBatch", ids); err != nil {
+	if err := checkBatchIDs("DeleteMessageBatch", entryIDs(in.Entries, func(e DeleteMessageBatchRequestEntry) *string { return e.Id })); err != nil {
 		return nil, err
 	}
 	out := &DeleteMessageBatchResult{}
@@ -151,11 +147,7 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMe
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = deref(e.Id)
-	}
-	if err := checkBatchIDs("ChangeMessageVisibilityBatch", ids); err != nil {
+	if err := checkBatchIDs("ChangeMessageVisibilityBatch", entryIDs(in.Entries, func(e ChangeMessageVisibilityBatchRequestEntry) *string { return e.Id })); err != nil {
 		return nil, err
 	}
 	out := &ChangeMessageVisibilityBatchResult{}

@@ -251,11 +251,7 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequ
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = deref(e.Id)
-	}
-	if err := checkBatchIDs("SendMessageBatch", ids); err != nil {
+	if err := checkBatchIDs("SendMessageBatch", entryIDs(in.Entries, func(e SendMessageBatchRequestEntry) *string { return e.Id })); err != nil {
 		return nil, err
 	}
 	total := 0
@@ -304,6 +300,15 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequ
 		}
 	}
 	return out, nil
+}
+
+// entryIDs lists the Id of each batch entry.
+func entryIDs[E any](entries []E, id func(E) *string) []string {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = deref(id(e))
+	}
+	return ids
 }
 
 // checkBatchIDs checks a batch's entry ids: some, at most ten, well formed
