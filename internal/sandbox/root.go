@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -160,11 +161,12 @@ func buildRoot(root string, host []hostEntry, binds []Bind, tmp string) error {
 		target := root + c.view
 		switch c.kind {
 		case entryFile:
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY, 0o644)
-			if err != nil {
+			// mknod, not open: a file open for writing here, inherited by a
+			// process another thread forks meanwhile, would make the
+			// read-only switch below fail with EBUSY.
+			if err := unix.Mknod(target, unix.S_IFREG|0o644, 0); err != nil {
 				return err
 			}
-			f.Close()
 		default:
 			if err := os.MkdirAll(target, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 				return err
@@ -181,7 +183,7 @@ func buildRoot(root string, host []hostEntry, binds []Bind, tmp string) error {
 		}
 	}
 	ro := &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID}
-	if err := unix.MountSetattr(unix.AT_FDCWD, root, unix.AT_RECURSIVE, ro); err != nil {
+	if err := setAttrRetrying(root, unix.AT_RECURSIVE, ro); err != nil {
 		return fmt.Errorf("making the view read-only: %w", err)
 	}
 	if tmp != "" {
@@ -199,6 +201,20 @@ func buildRoot(root string, host []hostEntry, binds []Bind, tmp string) error {
 		return fmt.Errorf("mounting /proc: %w", err)
 	}
 	return nil
+}
+
+// setAttrRetrying is mount_setattr, tried again a few times on EBUSY: a
+// mount cannot turn read-only while a file is open for writing through
+// it, which a just-forked child of another thread may briefly hold.
+func setAttrRetrying(path string, flags uint, attr *unix.MountAttr) error {
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		if err = unix.MountSetattr(unix.AT_FDCWD, path, flags, attr); !errors.Is(err, unix.EBUSY) {
+			return err
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return err
 }
 
 // enterPrivateNamespace moves the calling thread, which must be locked to
