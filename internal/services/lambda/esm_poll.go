@@ -106,6 +106,8 @@ type poller struct {
 	filters []*eventpattern.Pattern
 	max     int          // pollers at most
 	active  atomic.Int32 // pollers running
+	// lastSpawn is when the last extra poller started (Unix ns).
+	lastSpawn atomic.Int64
 }
 
 func (p *poller) run(ctx context.Context, base bool) {
@@ -129,9 +131,13 @@ func (p *poller) run(ctx context.Context, base bool) {
 			continue
 		}
 		// A full batch means more is waiting: add a poller, as Lambda scales
-		// with the queue's depth.
+		// with the queue's depth, at most five a second (Lambda adds up to
+		// 300 a minute).
 		if len(records) >= min(int(p.m.BatchSize), 10) && int(p.active.Load()) < p.max {
-			p.spawn(ctx, false)
+			now := p.s.cfg.Clock.Now().UnixNano()
+			if last := p.lastSpawn.Load(); now-last >= int64(200*time.Millisecond) && p.lastSpawn.CompareAndSwap(last, now) {
+				p.spawn(ctx, false)
+			}
 		}
 		records = p.filter(records)
 		if len(records) == 0 {
