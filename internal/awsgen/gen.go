@@ -22,17 +22,66 @@ type generator struct {
 	validationCode string
 	// noValidate holds shapes whose constraints are left to the handlers.
 	noValidate map[string]bool
+	// external maps structure shapes to Go types defined by hand elsewhere
+	// (DynamoDB's AttributeValue → attr.Value): no struct or validator is
+	// generated for them, and their codec is theirs.
+	external map[string]externalType
+	// usedExternal records the external shapes the reachable shapes use.
+	usedExternal map[string]bool
+}
+
+// externalType is a Go type in another package: import path and type name.
+type externalType struct{ path, name string }
+
+// qualified is the type as generated code names it (attr.Value).
+func (e externalType) qualified() string {
+	return e.path[strings.LastIndex(e.path, "/")+1:] + "." + e.name
+}
+
+// parseExternal reads "Shape=import/path.Type".
+func parseExternal(spec string) (string, externalType, error) {
+	shape, typ, ok := strings.Cut(spec, "=")
+	dot := strings.LastIndex(typ, ".")
+	if !ok || shape == "" || dot <= 0 || dot == len(typ)-1 {
+		return "", externalType{}, fmt.Errorf("-external wants Shape=import/path.Type, not %q", spec)
+	}
+	return shape, externalType{path: typ[:dot], name: typ[dot+1:]}, nil
+}
+
+// externalImports lists the import paths of the external types in use.
+func (g *generator) externalImports() []string {
+	seen := map[string]bool{}
+	var paths []string
+	for name, e := range g.external {
+		if !seen[e.path] && (g.reach[name] || g.usedExternal[name]) {
+			seen[e.path] = true
+			paths = append(paths, e.path)
+		}
+	}
+	sort.Strings(paths)
+	return paths
 }
 
 // reservedTypeNames are names a service package defines by hand.
 var reservedTypeNames = map[string]bool{"Service": true, "Config": true, "Spec": true}
 
 func newGenerator(m *model, pkg string) *generator {
-	g := &generator{m: m, pkg: pkg, reach: map[string]bool{}, inputs: map[string]bool{}, errs: map[string]bool{}, patterns: map[string]string{}, noValidate: map[string]bool{}}
+	g := &generator{m: m, pkg: pkg, reach: map[string]bool{}, inputs: map[string]bool{}, errs: map[string]bool{}, patterns: map[string]string{},
+		noValidate: map[string]bool{}, external: map[string]externalType{}, usedExternal: map[string]bool{}}
 	for name := range m.Operations {
 		g.opNames = append(g.opNames, name)
 	}
 	sort.Strings(g.opNames)
+	return g
+}
+
+// prepare finds the shapes reachable from the operations; render calls it,
+// once the generator is configured.
+func (g *generator) prepare() {
+	if len(g.reach) > 0 || len(g.errs) > 0 {
+		return
+	}
+	m := g.m
 	for _, name := range g.opNames {
 		op := m.Operations[name]
 		if op.Input != nil {
@@ -46,12 +95,15 @@ func newGenerator(m *model, pkg string) *generator {
 			g.errs[e.Shape] = true
 		}
 	}
-	return g
 }
 
 // walk adds to seen the structure shapes reachable from name.
 func (g *generator) walk(name string, seen map[string]bool) {
 	s := g.m.Shapes[name]
+	if _, ok := g.external[name]; ok {
+		g.usedExternal[name] = true
+		return
+	}
 	switch s.Type {
 	case "structure":
 		// Event streams are not encoded yet; their members are not needed.
@@ -133,6 +185,9 @@ func (g *generator) goType(name string, pointer bool) string {
 	}
 	switch s.Type {
 	case "structure":
+		if e, ok := g.external[name]; ok {
+			return ptr + e.qualified()
+		}
 		if s.Document {
 			return "json.RawMessage"
 		}
@@ -176,7 +231,11 @@ func (g *generator) timeType(format string) string {
 }
 
 func (g *generator) writeShapes(b *bytes.Buffer) {
-	b.WriteString("import (\n\"encoding/json\"\n\n\"github.com/nimbus-dev/nimbus/internal/awsproto\"\n)\n\n")
+	b.WriteString("import (\n\"encoding/json\"\n\n\"github.com/nimbus-dev/nimbus/internal/awsproto\"\n")
+	for _, path := range g.externalImports() {
+		fmt.Fprintf(b, "%q\n", path)
+	}
+	b.WriteString(")\n\n")
 	b.WriteString("var _ json.RawMessage\nvar _ awsproto.Time\n\n")
 	for _, name := range sortedKeys(g.reach) {
 		s := g.m.Shapes[name]
@@ -382,7 +441,7 @@ func (g *generator) validateMember(b *bytes.Buffer, expr, path, shapeName string
 	}
 	var checks []string
 	kind := s.Type
-	if g.noValidate[shapeName] {
+	if _, ext := g.external[shapeName]; g.noValidate[shapeName] || ext {
 		kind = "unchecked"
 	}
 	switch kind {

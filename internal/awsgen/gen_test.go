@@ -108,3 +108,48 @@ func TestQueryCompatibleSpecsNameTheirQueryProtocol(t *testing.T) {
 		}
 	}
 }
+
+// An external shape is named by its hand-written type, gets no struct and
+// no validator, and its package is imported; the result still vets.
+func TestExternalShapes(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain on PATH")
+	}
+	g := tinyGenerator(t)
+	shape, typ, err := parseExternal("Part=net/netip.Addr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.external[shape] = typ
+	files, err := g.render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes := string(files["zz_shapes.go"])
+	if strings.Contains(shapes, "type Part struct") || !strings.Contains(shapes, "[]netip.Addr") || !strings.Contains(shapes, `"net/netip"`) {
+		t.Errorf("zz_shapes.go:\n%s", shapes)
+	}
+	if strings.Contains(string(files["zz_validate.go"]), "func (s *Part) Validate") {
+		t.Error("a validator was generated for the external shape")
+	}
+	dir, err := os.MkdirTemp("testdata", "build-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	files["service.go"] = []byte("package tiny\n\ntype Service struct{ unimplemented }\n\nvar _ = (*Service).spec\n")
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command(goTool, "vet", "./"+dir).CombinedOutput(); err != nil {
+		t.Fatalf("generated code does not vet: %v\n%s", err, out)
+	}
+	for _, bad := range []string{"Part", "Part=", "Part=Addr", "=net/netip.Addr", "Part=net/netip."} {
+		if _, _, err := parseExternal(bad); err == nil {
+			t.Errorf("parseExternal(%q) accepted it", bad)
+		}
+	}
+}

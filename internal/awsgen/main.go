@@ -29,6 +29,7 @@ func main() {
 	out := flag.String("out", ".", "directory to write the generated files to")
 	validationCode := flag.String("validation-code", "ValidationException", "error code of model constraint violations (CloudWatch Logs says InvalidParameterException)")
 	noValidate := flag.String("no-validate", "", "comma-separated shapes whose constraints the handlers check themselves (with the service's own error)")
+	external := flag.String("external", "", "comma-separated Shape=import/path.Type: structure shapes the package represents with a hand-written type (DynamoDB's AttributeValue)")
 	flag.Parse()
 	if *modelDir == "" || *pkg == "" {
 		flag.Usage()
@@ -45,6 +46,16 @@ func main() {
 			g.noValidate[name] = true
 		}
 	}
+	for _, spec := range strings.Split(*external, ",") {
+		if spec == "" {
+			continue
+		}
+		shape, typ, err := parseExternal(spec)
+		if err != nil {
+			log.Fatal(err)
+		}
+		g.external[shape] = typ
+	}
 	files, err := g.render()
 	if err != nil {
 		log.Fatal(err)
@@ -58,6 +69,7 @@ func main() {
 
 // render returns the generated files by name, gofmt'd.
 func (g *generator) render() (map[string][]byte, error) {
+	g.prepare()
 	writers := map[string]func(*bytes.Buffer){
 		"zz_shapes.go":     g.writeShapes,
 		"zz_operations.go": g.writeOperations,
