@@ -111,7 +111,7 @@ func runUp(cmd *cobra.Command, cfg server.Config) error {
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "Nimbus %s is up at %s\n", server.Version, srv.URL())
-	fmt.Fprintf(out, "  services: lambda, logs, sqs\n")
+	fmt.Fprintf(out, "  services: lambda, logs, sqs, dynamodb\n")
 	if cfg.Ephemeral {
 		fmt.Fprintf(out, "  state: in memory (--ephemeral)\n")
 	} else {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
@@ -138,10 +140,22 @@ func decodePayload(f reflect.Value, body []byte) error {
 	return nil
 }
 
+// coded is an error a decoder reports in AWS's own terms: a type that
+// validates while it decodes (DynamoDB's attribute values) says which
+// error to answer.
+type coded interface {
+	error
+	AWSError() (code, message string)
+}
+
 func serializationError(err error) *awserr.Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var c coded
 	switch {
+	case errors.As(err, &c):
+		code, msg := c.AWSError()
+		return awserr.New(http.StatusBadRequest, code, "%s", msg)
 	case errors.As(err, &syn):
 		return awserr.New(http.StatusBadRequest, "SerializationException", "Could not parse the request body: %v", syn)
 	case errors.As(err, &typ):
@@ -174,6 +188,7 @@ func (s *Spec) WriteOutput(w http.ResponseWriter, op *Operation, out any) {
 	if out == nil || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
 		if s.Protocol == JSON10 || s.Protocol == JSON11 {
 			h.Set("Content-Type", s.contentType())
+			s.setCRC32(h, []byte("{}"))
 			w.WriteHeader(status)
 			w.Write([]byte("{}"))
 			return
@@ -229,8 +244,17 @@ func (s *Spec) WriteOutput(w http.ResponseWriter, op *Operation, out any) {
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", s.contentType())
 	}
+	s.setCRC32(h, payload)
 	w.WriteHeader(status)
 	w.Write(payload)
+}
+
+// setCRC32 sets x-amz-crc32, the body's IEEE CRC-32 that DynamoDB sends
+// and its SDKs check, when the service sends it.
+func (s *Spec) setCRC32(h http.Header, body []byte) {
+	if s.CRC32 {
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
+	}
 }
 
 // WriteError encodes e in the protocol's error shape.

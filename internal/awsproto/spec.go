@@ -38,6 +38,8 @@ type Spec struct {
 	XMLNamespace string
 	// QueryCompatible services send x-amzn-query-error with JSON errors.
 	QueryCompatible bool
+	// CRC32 services (DynamoDB) send x-amz-crc32 with their answers.
+	CRC32 bool
 	// QueryProtocol, when set, makes a service of another protocol answer
 	// query-protocol requests too (form posts with an Action), spelling
 	// members as it says; see CodecFor. Services whose Protocol is Query

@@ -25,6 +25,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/outbox"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 	"github.com/nimbus-dev/nimbus/internal/sandbox"
+	"github.com/nimbus-dev/nimbus/internal/services/dynamodb"
 	"github.com/nimbus-dev/nimbus/internal/services/lambda"
 	"github.com/nimbus-dev/nimbus/internal/services/logs"
 	"github.com/nimbus-dev/nimbus/internal/services/sqs"
@@ -87,6 +88,7 @@ type Server struct {
 	lambda   *lambda.Service
 	logs     *logs.Service
 	sqs      *sqs.Service
+	dynamodb *dynamodb.Service
 	edge     *edge.Edge
 	http     *http.Server
 	listener net.Listener
@@ -194,6 +196,9 @@ func (s *Server) open() error {
 	if s.sqs, err = sqs.New(sqs.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger}); err != nil {
 		return err
 	}
+	if s.dynamodb, err = dynamodb.New(dynamodb.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger}); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -296,7 +301,7 @@ func (s *Server) startServices() error {
 		verifier = auth.NewVerifier(s.accounts, cfg.Clock)
 	}
 	s.edge = edge.New(edge.Config{
-		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec(), s.sqs.Spec()},
+		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec(), s.sqs.Spec(), s.dynamodb.Spec()},
 		Accounts: s.accounts,
 		Verifier: verifier,
 		Internal: s.internalHandler(),
@@ -347,7 +352,7 @@ func (s *Server) internalHandler() http.Handler {
 		json.NewEncoder(w).Encode(map[string]any{
 			"status":    "running",
 			"version":   Version,
-			"services":  map[string]string{"lambda": "running", "logs": "running", "sqs": "running"},
+			"services":  map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running"},
 			"isolation": s.sandbox.Isolation(),
 		})
 	})

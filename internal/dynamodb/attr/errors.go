@@ -11,6 +11,11 @@ type Error struct {
 // Error implements error. It names the package; services send Message.
 func (e *Error) Error() string { return "attr: " + e.Message }
 
+// AWSError is the error a request decoder answers: a ValidationException.
+func (e *Error) AWSError() (code, message string) {
+	return "com.amazon.coral.validate#ValidationException", e.Message
+}
+
 // SyntaxError is JSON that does not have the shape of an AttributeValue (a
 // number where a string belongs, a list where a map belongs, bad base64):
 // the service answers it as a SerializationException whose message is
@@ -19,6 +24,11 @@ func (e *Error) Error() string { return "attr: " + e.Message }
 type SyntaxError struct {
 	Message string
 	Offset  int
+}
+
+// AWSError is the error a request decoder answers: a SerializationException.
+func (e *SyntaxError) AWSError() (code, message string) {
+	return "com.amazon.coral.service#SerializationException", e.Message
 }
 
 // Error implements error. It names the package; services send Message.

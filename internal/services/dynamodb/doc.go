@@ -1,0 +1,20 @@
+// Package dynamodb serves the Amazon DynamoDB API (awsJson1.0, X-Amz-Target
+// DynamoDB_20120810.*), with the x-amz-crc32 header its SDKs check and its
+// namespaced error types. Attribute values are internal/dynamodb/attr's
+// (the generator maps AttributeValue to attr.Value); items live in the
+// storage DB under the key prefix "ddb", keyed by table and by their
+// partition and sort key values encoded to sort as DynamoDB sorts them.
+//
+// This is the first part of the data plane (issue 5): tables (CreateTable,
+// DescribeTable, ListTables, DeleteTable) and single items (PutItem,
+// GetItem, DeleteItem, with ReturnValues NONE or ALL_OLD).
+//
+// Not done yet:
+//   - expressions: ConditionExpression, ProjectionExpression and the rest
+//     are refused by name with a ValidationException, never ignored, as are
+//     the legacy Expected, ConditionalOperator and AttributesToGet;
+//   - UpdateItem, Query, Scan, batches and transactions, UpdateTable and
+//     tags answer NotImplemented;
+//   - secondary indexes are stored and described, not maintained;
+//   - ItemCount and TableSizeBytes are counted on every DescribeTable.
+package dynamodb

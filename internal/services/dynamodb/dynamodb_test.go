@@ -1,0 +1,189 @@
+package dynamodb_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/server"
+)
+
+func client(t *testing.T, n *nimbustest.Nimbus) *dynamodb.Client {
+	return dynamodb.NewFromConfig(n.Config(), func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+}
+
+func wantAPIError(t *testing.T, err error, code, message string) {
+	t.Helper()
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("error = %v, want %s", err, code)
+	}
+	if ae.ErrorCode() != code || (message != "" && ae.ErrorMessage() != message) {
+		t.Errorf("error = %s: %q, want %s: %q", ae.ErrorCode(), ae.ErrorMessage(), code, message)
+	}
+}
+
+func createTable(t *testing.T, c *dynamodb.Client, name string) {
+	t.Helper()
+	_, err := c.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN}},
+	})
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	w := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 10 * time.Millisecond })
+	if err := w.Wait(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 10*time.Second); err != nil {
+		t.Fatalf("waiting for %s: %v", name, err)
+	}
+}
+
+func TestTables(t *testing.T) {
+	t.Parallel()
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Isolation: "off"}})
+	c := client(t, n)
+	ctx := context.Background()
+	createTable(t, c, "orders")
+
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("orders")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := d.Table
+	if tab.TableStatus != types.TableStatusActive || aws.ToString(tab.TableArn) != "arn:aws:dynamodb:us-east-1:000000000000:table/orders" ||
+		tab.BillingModeSummary == nil || tab.BillingModeSummary.BillingMode != types.BillingModePayPerRequest || aws.ToInt64(tab.ItemCount) != 0 {
+		t.Errorf("DescribeTable = %+v", tab)
+	}
+	_, err = c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("orders"), BillingMode: types.BillingModePayPerRequest,
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}}})
+	wantAPIError(t, err, "ResourceInUseException", "Table already exists: orders")
+	var inUse *types.ResourceInUseException
+	if !errors.As(err, &inUse) {
+		t.Errorf("the SDK did not type the error: %T", err)
+	}
+	_, err = c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String("bad"), BillingMode: types.BillingModePayPerRequest,
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}}})
+	wantAPIError(t, err, "ValidationException", "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [pk], AttributeDefinitions: [id]")
+	_, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("missing")})
+	wantAPIError(t, err, "ResourceNotFoundException", "Requested resource not found: Table: missing not found")
+
+	createTable(t, c, "users")
+	list, err := c.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)})
+	if err != nil || !cmp.Equal(list.TableNames, []string{"orders"}) || aws.ToString(list.LastEvaluatedTableName) != "orders" {
+		t.Errorf("ListTables page 1 = %+v, %v", list, err)
+	}
+	list, _ = c.ListTables(ctx, &dynamodb.ListTablesInput{ExclusiveStartTableName: list.LastEvaluatedTableName})
+	if !cmp.Equal(list.TableNames, []string{"users"}) {
+		t.Errorf("ListTables page 2 = %v", list.TableNames)
+	}
+	if _, err := c.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("users")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("users")})
+	wantAPIError(t, err, "ResourceNotFoundException", "")
+}
+
+func TestItems(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := server.Config{DataDir: dir, Isolation: "off"}
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: cfg})
+	c := client(t, n)
+	ctx := context.Background()
+	createTable(t, c, "items")
+	item := map[string]types.AttributeValue{
+		"pk":    &types.AttributeValueMemberS{Value: "user#1"},
+		"sk":    &types.AttributeValueMemberN{Value: "1.50"},
+		"name":  &types.AttributeValueMemberS{Value: "Ada"},
+		"tags":  &types.AttributeValueMemberSS{Value: []string{"a", "b"}},
+		"meta":  &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"n": &types.AttributeValueMemberN{Value: "42"}, "empty": &types.AttributeValueMemberS{Value: ""}}},
+		"list":  &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberBOOL{Value: true}, &types.AttributeValueMemberNULL{Value: true}}},
+		"bytes": &types.AttributeValueMemberB{Value: []byte{0, 1, 2}},
+	}
+	if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "user#1"}, "sk": &types.AttributeValueMemberN{Value: "1.5"}}
+	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("items"), Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := got.Item["sk"].(*types.AttributeValueMemberN); !ok || v.Value != "1.5" {
+		t.Errorf("sk = %#v, want the number normalized to 1.5", got.Item["sk"])
+	}
+	if v, ok := got.Item["meta"].(*types.AttributeValueMemberM); !ok || len(v.Value) != 2 {
+		t.Errorf("meta = %#v", got.Item["meta"])
+	}
+	if len(got.Item) != len(item) {
+		t.Errorf("item has %d attributes, want %d", len(got.Item), len(item))
+	}
+
+	for _, tt := range []struct {
+		name    string
+		call    func() error
+		code    string
+		message string
+	}{
+		{"missing key attribute", func() error {
+			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}})
+			return err
+		}, "ValidationException", "One or more parameter values were invalid: Missing the key sk in the item"},
+		{"empty key string", func() error {
+			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: ""}, "sk": &types.AttributeValueMemberN{Value: "1"}}})
+			return err
+		}, "ValidationException", "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"},
+		{"key of the wrong shape", func() error {
+			_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("items"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}})
+			return err
+		}, "ValidationException", "The provided key element does not match the schema"},
+		{"empty set", func() error {
+			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: "x"}, "sk": &types.AttributeValueMemberN{Value: "1"}, "s": &types.AttributeValueMemberNS{Value: []string{}}}})
+			return err
+		}, "ValidationException", ""},
+		{"a condition is refused, not ignored", func() error {
+			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+			return err
+		}, "ValidationException", "Nimbus does not support ConditionExpression yet"},
+		{"missing table", func() error {
+			_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("nope"), Key: key})
+			return err
+		}, "ResourceNotFoundException", "Requested resource not found: Table: nope not found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { wantAPIError(t, tt.call(), tt.code, tt.message) })
+	}
+
+	// Items survive a restart on the same data directory.
+	n.Stop()
+	n = nimbustest.StartWith(t, nimbustest.Options{Config: cfg})
+	c = client(t, n)
+	got, err = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("items"), Key: key})
+	if err != nil || len(got.Item) != len(item) {
+		t.Fatalf("after a restart: %v, %v", got, err)
+	}
+	del, err := c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String("items"), Key: key, ReturnValues: types.ReturnValueAllOld})
+	if err != nil || len(del.Attributes) != len(item) {
+		t.Fatalf("DeleteItem ALL_OLD = %v, %v", del, err)
+	}
+	got, _ = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("items"), Key: key})
+	if got.Item != nil {
+		t.Errorf("deleted, yet GetItem = %v", got.Item)
+	}
+	if !strings.HasPrefix(n.URL(), "http://") {
+		t.Fatal(n.URL())
+	}
+}

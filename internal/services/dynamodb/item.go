@@ -1,0 +1,188 @@
+package dynamodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+
+	"github.com/nimbus-dev/nimbus/internal/storage"
+
+	"github.com/nimbus-dev/nimbus/internal/awserr"
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
+)
+
+// maxItemSize is DynamoDB's item size limit, 400 KB.
+const maxItemSize = 400 * 1024
+
+// kindOf maps an AttributeDefinitions type to a value kind.
+var kindOf = map[string]attr.Kind{"S": attr.S, "N": attr.N, "B": attr.B}
+
+// storageKey is where an item of t with these key values is stored: the
+// table's prefix, then the partition and sort key values, encoded so that
+// items of one partition sort by their sort key.
+func (t *table) storageKey(item attr.Item, whole bool) ([]byte, *awserr.Error) {
+	hash, hashType, rng, rngType := t.keyAttrs()
+	key := itemPrefix(t.key())
+	for _, k := range []struct{ name, typ string }{{hash, hashType}, {rng, rngType}} {
+		if k.name == "" {
+			continue
+		}
+		v, ok := item[k.name]
+		if !ok {
+			if whole {
+				return nil, errValidation("One or more parameter values were invalid: Missing the key %s in the item", k.name)
+			}
+			return nil, errValidation("The provided key element does not match the schema")
+		}
+		if v.Kind() != kindOf[k.typ] {
+			if whole {
+				return nil, errValidation("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", k.name, k.typ, v.Kind())
+			}
+			return nil, errValidation("The provided key element does not match the schema")
+		}
+		if (v.Kind() == attr.S && v.S() == "") || (v.Kind() == attr.B && len(v.B()) == 0) {
+			return nil, errValidation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
+				map[attr.Kind]string{attr.S: "string", attr.B: "binary"}[v.Kind()], k.name)
+		}
+		key = attr.AppendKey(key, v)
+	}
+	if !whole {
+		n := 1
+		if rng != "" {
+			n = 2
+		}
+		if len(item) != n {
+			return nil, errValidation("The provided key element does not match the schema")
+		}
+	}
+	return key, nil
+}
+
+// itemLock serializes the writers of one item.
+func (s *Service) itemLock(key []byte) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write(key)
+	return &s.locks[h.Sum32()%uint32(len(s.locks))]
+}
+
+// load reads the item stored under key, or nil.
+func (s *Service) load(key []byte) (attr.Item, error) {
+	raw, err := s.db.Get(key)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return attr.ParseItem(raw)
+}
+
+// PutItem writes an item, replacing any with the same key.
+func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput, error) {
+	if err := refuseUnsupported(in.ConditionExpression != nil, "ConditionExpression", in.Expected != nil, "Expected",
+		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(ctx, deref(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	rv := deref(in.ReturnValues)
+	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
+		return nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
+	}
+	item := attr.Item(in.Item)
+	if attr.ItemSize(item) > maxItemSize {
+		return nil, errValidation("Item size has exceeded the maximum allowed size")
+	}
+	key, verr := t.storageKey(item, true)
+	if verr != nil {
+		return nil, verr
+	}
+	data, err := attr.AppendItemJSON(nil, item)
+	if err != nil {
+		return nil, fmt.Errorf("encoding an item: %w", err)
+	}
+	mu := s.itemLock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	out := &PutItemOutput{}
+	if rv == "ALL_OLD" {
+		old, err := s.load(key)
+		if err != nil {
+			return nil, fmt.Errorf("reading an item: %w", err)
+		}
+		out.Attributes = old
+	}
+	if err := s.db.Set(key, data); err != nil {
+		return nil, fmt.Errorf("storing an item: %w", err)
+	}
+	return out, nil
+}
+
+// GetItem reads an item by its key.
+func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput, error) {
+	if err := refuseUnsupported(in.ProjectionExpression != nil, "ProjectionExpression", in.AttributesToGet != nil, "AttributesToGet"); err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(ctx, deref(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	key, verr := t.storageKey(attr.Item(in.Key), false)
+	if verr != nil {
+		return nil, verr
+	}
+	item, err := s.load(key)
+	if err != nil {
+		return nil, fmt.Errorf("reading an item: %w", err)
+	}
+	return &GetItemOutput{Item: item}, nil
+}
+
+// DeleteItem deletes an item by its key.
+func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteItemOutput, error) {
+	if err := refuseUnsupported(in.ConditionExpression != nil, "ConditionExpression", in.Expected != nil, "Expected",
+		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(ctx, deref(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	rv := deref(in.ReturnValues)
+	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
+		return nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
+	}
+	key, verr := t.storageKey(attr.Item(in.Key), false)
+	if verr != nil {
+		return nil, verr
+	}
+	mu := s.itemLock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	out := &DeleteItemOutput{}
+	if rv == "ALL_OLD" {
+		old, err := s.load(key)
+		if err != nil {
+			return nil, fmt.Errorf("reading an item: %w", err)
+		}
+		out.Attributes = old
+	}
+	if err := s.db.Delete(key); err != nil {
+		return nil, fmt.Errorf("deleting an item: %w", err)
+	}
+	return out, nil
+}
+
+// refuseUnsupported takes (set, name) pairs and refuses the first set one.
+func refuseUnsupported(pairs ...any) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if set, _ := pairs[i].(bool); set {
+			return errUnsupported(pairs[i+1].(string))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package dynamodb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/ids"
+	"github.com/nimbus-dev/nimbus/internal/storage"
+)
+
+// Config wires a Service.
+type Config struct {
+	// DB stores tables and items under the key prefix "ddb". Required. The
+	// caller owns it and closes it after Service.Close.
+	DB *storage.DB
+	// Clock drives creation times. The default is clock.Real{}.
+	Clock clock.Clock
+	// IDs makes table ids. The default is ids.Random{}.
+	IDs interface{ RequestID() string }
+	// Logger receives errors of background work. The default is
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// Service serves the DynamoDB API. Operations it does not implement answer
+// NotImplemented (see doc.go). It is safe for concurrent use.
+type Service struct {
+	unimplemented
+
+	db    *storage.DB
+	clock clock.Clock
+	ids   interface{ RequestID() string }
+	log   *slog.Logger
+
+	specOnce sync.Once
+	specVal  *awsproto.Spec
+
+	// mu guards tables, the in-memory copy of every table record.
+	mu     sync.RWMutex
+	tables map[tableKey]*table
+	// locks serialize the writers of one item, striped by key hash, so that
+	// conditional writes read and write atomically.
+	locks [256]sync.Mutex
+}
+
+// New returns a Service, loading the stored tables.
+func New(cfg Config) (*Service, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("dynamodb: Config.DB is required")
+	}
+	s := &Service{db: cfg.DB, clock: cfg.Clock, ids: cfg.IDs, log: cfg.Logger, tables: map[tableKey]*table{}}
+	if s.clock == nil {
+		s.clock = clock.Real{}
+	}
+	if s.ids == nil {
+		s.ids = ids.Random{}
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	err := s.db.Scan(storage.Key("ddb", "t"), func(_, value []byte) error {
+		var rec tableRecord
+		if err := json.Unmarshal(value, &rec); err != nil {
+			return fmt.Errorf("decoding a stored table: %w", err)
+		}
+		t := &table{rec: rec}
+		s.tables[t.key()] = t
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb: loading tables: %w", err)
+	}
+	return s, nil
+}
+
+// Spec returns the DynamoDB API as served by s, for the edge. It is built
+// once.
+func (s *Service) Spec() *awsproto.Spec {
+	s.specOnce.Do(func() {
+		s.specVal = s.spec()
+		s.specVal.CRC32 = true
+	})
+	return s.specVal
+}
+
+// Close releases nothing yet; it is here so that the server treats every
+// service alike.
+func (s *Service) Close() error { return nil }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
