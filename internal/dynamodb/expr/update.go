@@ -390,3 +390,15 @@ func evalSet(op *operand, it attr.Item) (attr.Value, error) {
 		return attr.List(append(slices.Clone(a.L()), b.L()...)...), nil
 	}
 }
+
+// Targets returns the top-level attribute names the update writes, in the
+// order written, for the caller's key-attribute check.
+func (u *Update) Targets() []string {
+	out := make([]string, 0, len(u.targets))
+	for _, t := range u.targets {
+		if len(t.path) > 0 {
+			out = append(out, t.path[0].Name)
+		}
+	}
+	return out
+}

@@ -7,14 +7,19 @@
 //
 // This is the first part of the data plane (issue 5): tables (CreateTable,
 // DescribeTable, ListTables, DeleteTable) and single items (PutItem,
-// GetItem, DeleteItem, with ReturnValues NONE or ALL_OLD).
+// GetItem, DeleteItem, UpdateItem) with condition, update and projection
+// expressions (internal/dynamodb/expr), ReturnValues and
+// ReturnValuesOnConditionCheckFailure. Writers of one item are serialized,
+// so concurrent ADDs lose nothing.
 //
 // Not done yet:
-//   - expressions: ConditionExpression, ProjectionExpression and the rest
-//     are refused by name with a ValidationException, never ignored, as are
-//     the legacy Expected, ConditionalOperator and AttributesToGet;
-//   - UpdateItem, Query, Scan, batches and transactions, UpdateTable and
-//     tags answer NotImplemented;
+//   - the legacy Expected, ConditionalOperator, AttributesToGet and
+//     AttributeUpdates are refused by name with a ValidationException,
+//     never ignored;
+//   - UPDATED_OLD/UPDATED_NEW return whole top-level attributes, not only
+//     the updated nested paths;
+//   - Query, Scan, batches and transactions, UpdateTable and tags answer
+//     NotImplemented;
 //   - secondary indexes are stored and described, not maintained;
 //   - ItemCount and TableSizeBytes are counted on every DescribeTable.
 package dynamodb

@@ -155,10 +155,11 @@ func TestItems(t *testing.T) {
 				"pk": &types.AttributeValueMemberS{Value: "x"}, "sk": &types.AttributeValueMemberN{Value: "1"}, "s": &types.AttributeValueMemberNS{Value: []string{}}}})
 			return err
 		}, "ValidationException", ""},
-		{"a condition is refused, not ignored", func() error {
-			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+		{"a legacy condition is refused, not ignored", func() error {
+			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: item,
+				Expected: map[string]types.ExpectedAttributeValue{"pk": {Exists: aws.Bool(false)}}})
 			return err
-		}, "ValidationException", "Nimbus does not support ConditionExpression yet"},
+		}, "ValidationException", "Nimbus does not support Expected yet"},
 		{"missing table", func() error {
 			_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("nope"), Key: key})
 			return err
@@ -185,5 +186,102 @@ func TestItems(t *testing.T) {
 	}
 	if !strings.HasPrefix(n.URL(), "http://") {
 		t.Fatal(n.URL())
+	}
+}
+
+func TestExpressions(t *testing.T) {
+	t.Parallel()
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Isolation: "off"}})
+	c := client(t, n)
+	ctx := context.Background()
+	createTable(t, c, "exprs")
+	key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "k"}, "sk": &types.AttributeValueMemberN{Value: "1"}}
+	str := func(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+	num := func(s string) types.AttributeValue { return &types.AttributeValueMemberN{Value: s} }
+
+	// A conditional put: only when absent.
+	put := func() error {
+		_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("exprs"),
+			Item:                map[string]types.AttributeValue{"pk": str("k"), "sk": num("1"), "status": str("new"), "count": num("0")},
+			ConditionExpression: aws.String("attribute_not_exists(pk)")})
+		return err
+	}
+	if err := put(); err != nil {
+		t.Fatal(err)
+	}
+	err := put()
+	wantAPIError(t, err, "ConditionalCheckFailedException", "The conditional request failed")
+	var ccf *types.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		t.Errorf("not typed: %T", err)
+	}
+
+	// UpdateItem: SET with a reserved word through #name, ADD, REMOVE.
+	out, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("exprs"), Key: key,
+		UpdateExpression:          aws.String("SET #s = :s, tags = list_append(if_not_exists(tags, :empty), :t) ADD #c :one"),
+		ConditionExpression:       aws.String("#s = :old"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status", "#c": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": str("done"), ":old": str("new"), ":one": num("1"), ":empty": &types.AttributeValueMemberL{}, ":t": &types.AttributeValueMemberL{Value: []types.AttributeValue{str("x")}}},
+		ReturnValues:              types.ReturnValueAllNew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := out.Attributes["status"].(*types.AttributeValueMemberS); v == nil || v.Value != "done" {
+		t.Errorf("ALL_NEW = %v", out.Attributes)
+	}
+	if v, _ := out.Attributes["count"].(*types.AttributeValueMemberN); v == nil || v.Value != "1" {
+		t.Errorf("count = %v", out.Attributes["count"])
+	}
+
+	for _, tt := range []struct {
+		name    string
+		in      dynamodb.UpdateItemInput
+		message string
+	}{
+		{"a reserved word", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET status = :s"), ExpressionAttributeValues: map[string]types.AttributeValue{":s": str("x")}},
+			"Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: status"},
+		{"an unused value", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET a = :a"), ExpressionAttributeValues: map[string]types.AttributeValue{":a": str("x"), ":b": str("y")}},
+			"Value provided in ExpressionAttributeValues unused in expressions: keys: {:b}"},
+		{"a key attribute", dynamodb.UpdateItemInput{UpdateExpression: aws.String("SET pk = :a"), ExpressionAttributeValues: map[string]types.AttributeValue{":a": str("x")}},
+			"One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			in.TableName, in.Key = aws.String("exprs"), key
+			_, err := c.UpdateItem(ctx, &in)
+			wantAPIError(t, err, "ValidationException", tt.message)
+		})
+	}
+
+	// Projection.
+	got, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("exprs"), Key: key,
+		ProjectionExpression: aws.String("#s, tags[0]"), ExpressionAttributeNames: map[string]string{"#s": "status"}})
+	if err != nil || len(got.Item) != 2 {
+		t.Errorf("projected item = %v, %v", got.Item, err)
+	}
+
+	// Concurrent ADDs on one counter lose nothing.
+	const workers, each = 8, 25
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			for range each {
+				if _, err := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String("exprs"), Key: key,
+					UpdateExpression: aws.String("ADD hits :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": num("1")}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("exprs"), Key: key})
+	if v, _ := got.Item["hits"].(*types.AttributeValueMemberN); v == nil || v.Value != "200" {
+		t.Errorf("hits = %v, want 200", got.Item["hits"])
 	}
 }

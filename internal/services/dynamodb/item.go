@@ -11,6 +11,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/expr"
 )
 
 // maxItemSize is DynamoDB's item size limit, 400 KB.
@@ -81,8 +82,7 @@ func (s *Service) load(key []byte) (attr.Item, error) {
 
 // PutItem writes an item, replacing any with the same key.
 func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput, error) {
-	if err := refuseUnsupported(in.ConditionExpression != nil, "ConditionExpression", in.Expected != nil, "Expected",
-		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+	if err := refuseUnsupported(in.Expected != nil, "Expected", in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
 		return nil, err
 	}
 	t, err := s.lookup(ctx, deref(in.TableName))
@@ -92,6 +92,10 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	rv := deref(in.ReturnValues)
 	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
 		return nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
+	}
+	cond, err := compileCondition(in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	if err != nil {
+		return nil, err
 	}
 	item := attr.Item(in.Item)
 	if attr.ItemSize(item) > maxItemSize {
@@ -109,12 +113,17 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	mu.Lock()
 	defer mu.Unlock()
 	out := &PutItemOutput{}
-	if rv == "ALL_OLD" {
+	if rv == "ALL_OLD" || cond != nil {
 		old, err := s.load(key)
 		if err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
-		out.Attributes = old
+		if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
+			return nil, err
+		}
+		if rv == "ALL_OLD" {
+			out.Attributes = old
+		}
 	}
 	if err := s.db.Set(key, data); err != nil {
 		return nil, fmt.Errorf("storing an item: %w", err)
@@ -124,8 +133,19 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 
 // GetItem reads an item by its key.
 func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput, error) {
-	if err := refuseUnsupported(in.ProjectionExpression != nil, "ProjectionExpression", in.AttributesToGet != nil, "AttributesToGet"); err != nil {
+	if err := refuseUnsupported(in.AttributesToGet != nil, "AttributesToGet"); err != nil {
 		return nil, err
+	}
+	var projection []expr.Path
+	var used expr.Usage
+	if p := in.ProjectionExpression; p != nil {
+		var err error
+		if projection, err = expr.ParseProjection(*p, in.ExpressionAttributeNames, &used); err != nil {
+			return nil, validation(err)
+		}
+	}
+	if err := used.Check(in.ExpressionAttributeNames, nil); err != nil {
+		return nil, validation(err)
 	}
 	t, err := s.lookup(ctx, deref(in.TableName))
 	if err != nil {
@@ -139,13 +159,15 @@ func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput
 	if err != nil {
 		return nil, fmt.Errorf("reading an item: %w", err)
 	}
+	if item != nil && projection != nil {
+		item = expr.Project(item, projection)
+	}
 	return &GetItemOutput{Item: item}, nil
 }
 
 // DeleteItem deletes an item by its key.
 func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteItemOutput, error) {
-	if err := refuseUnsupported(in.ConditionExpression != nil, "ConditionExpression", in.Expected != nil, "Expected",
-		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+	if err := refuseUnsupported(in.Expected != nil, "Expected", in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
 		return nil, err
 	}
 	t, err := s.lookup(ctx, deref(in.TableName))
@@ -156,6 +178,10 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
 		return nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
 	}
+	cond, err := compileCondition(in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	if err != nil {
+		return nil, err
+	}
 	key, verr := t.storageKey(attr.Item(in.Key), false)
 	if verr != nil {
 		return nil, verr
@@ -164,12 +190,17 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 	mu.Lock()
 	defer mu.Unlock()
 	out := &DeleteItemOutput{}
-	if rv == "ALL_OLD" {
+	if rv == "ALL_OLD" || cond != nil {
 		old, err := s.load(key)
 		if err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
-		out.Attributes = old
+		if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
+			return nil, err
+		}
+		if rv == "ALL_OLD" {
+			out.Attributes = old
+		}
 	}
 	if err := s.db.Delete(key); err != nil {
 		return nil, fmt.Errorf("deleting an item: %w", err)
@@ -185,4 +216,52 @@ func refuseUnsupported(pairs ...any) error {
 		}
 	}
 	return nil
+}
+
+// compileCondition compiles a write's ConditionExpression (nil when there
+// is none) and checks that every name and value given is used.
+func compileCondition(condition *string, names map[string]string, values map[string]attr.Value) (*expr.Condition, error) {
+	var used expr.Usage
+	var cond *expr.Condition
+	if condition != nil {
+		var err error
+		if cond, err = expr.ParseCondition(*condition, names, values, &used); err != nil {
+			return nil, validation(err)
+		}
+	}
+	if err := used.Check(names, values); err != nil {
+		return nil, validation(err)
+	}
+	return cond, nil
+}
+
+// checkCondition evaluates cond against the item as stored (nil: absent):
+// false is ConditionalCheckFailedException, carrying the item when the
+// request asked for ALL_OLD.
+func checkCondition(cond *expr.Condition, old attr.Item, returnOnFailure *string) error {
+	if cond == nil {
+		return nil
+	}
+	ok, err := cond.Eval(old)
+	if err != nil {
+		return validation(err)
+	}
+	if ok {
+		return nil
+	}
+	e := awserr.New(400, nsDynamoDB+"ConditionalCheckFailedException", "The conditional request failed")
+	if deref(returnOnFailure) == "ALL_OLD" && old != nil {
+		e = e.With("Item", old)
+	}
+	return e
+}
+
+// validation answers an error of the attr or expr packages (a value or
+// expression DynamoDB refuses) as its ValidationException.
+func validation(err error) error {
+	var ae *attr.Error
+	if errors.As(err, &ae) {
+		return errValidation("%s", ae.Message)
+	}
+	return err
 }

@@ -1,0 +1,115 @@
+package dynamodb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/expr"
+)
+
+// UpdateItem changes an item's attributes with an UpdateExpression,
+// creating the item when it does not exist, under an optional condition.
+func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateItemOutput, error) {
+	if err := refuseUnsupported(in.AttributeUpdates != nil, "AttributeUpdates", in.Expected != nil, "Expected",
+		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(ctx, deref(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	rv := deref(in.ReturnValues)
+	if rv != "" && !slices.Contains([]string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, rv) {
+		return nil, errValidation("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", rv)
+	}
+	names, values := in.ExpressionAttributeNames, in.ExpressionAttributeValues
+	var used expr.Usage
+	var update *expr.Update
+	if u := in.UpdateExpression; u != nil {
+		if update, err = expr.ParseUpdate(*u, names, values, &used); err != nil {
+			return nil, validation(err)
+		}
+	}
+	var cond *expr.Condition
+	if c := in.ConditionExpression; c != nil {
+		if cond, err = expr.ParseCondition(*c, names, values, &used); err != nil {
+			return nil, validation(err)
+		}
+	}
+	if err := used.Check(names, values); err != nil {
+		return nil, validation(err)
+	}
+	keyItem := attr.Item(in.Key)
+	key, verr := t.storageKey(keyItem, false)
+	if verr != nil {
+		return nil, verr
+	}
+	hash, _, rng, _ := t.keyAttrs()
+	if update != nil {
+		for _, target := range update.Targets() {
+			if target == hash || (rng != "" && target == rng) {
+				return nil, errValidation("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", target)
+			}
+		}
+	}
+
+	mu := s.itemLock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	old, err := s.load(key)
+	if err != nil {
+		return nil, fmt.Errorf("reading an item: %w", err)
+	}
+	if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
+		return nil, err
+	}
+	base := attr.Item{}
+	for k, v := range old {
+		base[k] = v
+	}
+	for k, v := range keyItem {
+		base[k] = v
+	}
+	updated := base
+	if update != nil {
+		if updated, err = update.Apply(base); err != nil {
+			return nil, validation(err)
+		}
+	}
+	if attr.ItemSize(updated) > maxItemSize {
+		return nil, errValidation("Item size to update has exceeded the maximum allowed size")
+	}
+	data, err := attr.AppendItemJSON(nil, updated)
+	if err != nil {
+		return nil, fmt.Errorf("encoding an item: %w", err)
+	}
+	if err := s.db.Set(key, data); err != nil {
+		return nil, fmt.Errorf("storing an item: %w", err)
+	}
+	out := &UpdateItemOutput{}
+	switch rv {
+	case "ALL_OLD":
+		out.Attributes = old
+	case "ALL_NEW":
+		out.Attributes = updated
+	case "UPDATED_OLD", "UPDATED_NEW":
+		from := updated
+		if rv == "UPDATED_OLD" {
+			from = old
+		}
+		if update != nil {
+			picked := attr.Item{}
+			for _, name := range update.Targets() {
+				if v, ok := from[name]; ok {
+					picked[name] = v
+				}
+			}
+			if len(picked) > 0 {
+				out.Attributes = picked
+			}
+		}
+	}
+	return out, nil
+}
