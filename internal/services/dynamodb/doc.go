@@ -9,8 +9,10 @@
 // DescribeTable, ListTables, DeleteTable) and single items (PutItem,
 // GetItem, DeleteItem, UpdateItem) with condition, update and projection
 // expressions (internal/dynamodb/expr), ReturnValues and
-// ReturnValuesOnConditionCheckFailure. Writers of one item are serialized,
-// so concurrent ADDs lose nothing.
+// ReturnValuesOnConditionCheckFailure, and Query and Scan (key conditions,
+// filters, projections, Select COUNT, Limit, ScanIndexForward, parallel
+// segments, pages of at most 1 MB read with LastEvaluatedKey). Writers of
+// one item are serialized, so concurrent ADDs lose nothing.
 //
 // Not done yet:
 //   - the legacy Expected, ConditionalOperator, AttributesToGet and
@@ -18,8 +20,8 @@
 //     never ignored;
 //   - UPDATED_OLD/UPDATED_NEW return whole top-level attributes, not only
 //     the updated nested paths;
-//   - Query, Scan, batches and transactions, UpdateTable and tags answer
-//     NotImplemented;
+//   - batches and transactions, UpdateTable and tags answer NotImplemented;
+//     Query and Scan on an IndexName are refused by name;
 //   - secondary indexes are stored and described, not maintained;
 //   - ItemCount and TableSizeBytes are counted on every DescribeTable.
 package dynamodb

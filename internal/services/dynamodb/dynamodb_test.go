@@ -3,6 +3,8 @@ package dynamodb_test
 import (
 	"context"
 	"errors"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +285,103 @@ func TestExpressions(t *testing.T) {
 	got, _ = c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("exprs"), Key: key})
 	if v, _ := got.Item["hits"].(*types.AttributeValueMemberN); v == nil || v.Value != "200" {
 		t.Errorf("hits = %v, want 200", got.Item["hits"])
+	}
+}
+
+func TestQueryAndScan(t *testing.T) {
+	t.Parallel()
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Isolation: "off"}})
+	c := client(t, n)
+	ctx := context.Background()
+	createTable(t, c, "reads")
+	str := func(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+	num := func(i int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(i)} }
+	for i := 1; i <= 30; i++ {
+		c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("reads"), Item: map[string]types.AttributeValue{
+			"pk": str("p1"), "sk": num(i), "even": &types.AttributeValueMemberBOOL{Value: i%2 == 0}}})
+	}
+	for i := 1; i <= 5; i++ {
+		c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("reads"), Item: map[string]types.AttributeValue{"pk": str("p2"), "sk": num(i)}})
+	}
+	sks := func(items []map[string]types.AttributeValue) []int {
+		var out []int
+		for _, it := range items {
+			v, _ := strconv.Atoi(it["sk"].(*types.AttributeValueMemberN).Value)
+			out = append(out, v)
+		}
+		return out
+	}
+	query := func(in dynamodb.QueryInput) *dynamodb.QueryOutput {
+		t.Helper()
+		in.TableName = aws.String("reads")
+		out, err := c.Query(ctx, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	p1 := map[string]types.AttributeValue{":p": str("p1")}
+	out := query(dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: p1})
+	if got := sks(out.Items); len(got) != 30 || got[0] != 1 || got[29] != 30 || out.LastEvaluatedKey != nil {
+		t.Errorf("query = %v (LastEvaluatedKey %v)", got, out.LastEvaluatedKey)
+	}
+	out = query(dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p AND sk BETWEEN :a AND :b"), ScanIndexForward: aws.Bool(false),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("p1"), ":a": num(5), ":b": num(10)}})
+	if got := sks(out.Items); !cmp.Equal(got, []int{10, 9, 8, 7, 6, 5}) {
+		t.Errorf("BETWEEN, backwards = %v", got)
+	}
+	out = query(dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p AND sk > :a"), FilterExpression: aws.String("even = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("p1"), ":a": num(20), ":t": &types.AttributeValueMemberBOOL{Value: true}}})
+	if got := sks(out.Items); !cmp.Equal(got, []int{22, 24, 26, 28, 30}) || out.Count != 5 || out.ScannedCount != 10 {
+		t.Errorf("filtered = %v, Count %d, ScannedCount %d", got, out.Count, out.ScannedCount)
+	}
+	out = query(dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: p1, Select: types.SelectCount})
+	if out.Count != 30 || out.Items != nil {
+		t.Errorf("COUNT = %d, items %v", out.Count, out.Items)
+	}
+
+	// Pages of 7, through the SDK's paginator.
+	var all []int
+	pages := dynamodb.NewQueryPaginator(c, &dynamodb.QueryInput{TableName: aws.String("reads"), KeyConditionExpression: aws.String("pk = :p"),
+		ExpressionAttributeValues: p1, Limit: aws.Int32(7)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, sks(page.Items)...)
+	}
+	if len(all) != 30 || all[29] != 30 || !sort.IntsAreSorted(all) {
+		t.Errorf("paginated = %v", all)
+	}
+
+	// Scan: everything, and four segments that share it out.
+	scanned, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("reads")})
+	if err != nil || len(scanned.Items) != 35 {
+		t.Fatalf("Scan = %d items, %v", len(scanned.Items), err)
+	}
+	seen := 0
+	for seg := int32(0); seg < 4; seg++ {
+		part, err := c.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("reads"), Segment: aws.Int32(seg), TotalSegments: aws.Int32(4)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen += len(part.Items)
+	}
+	if seen != 35 {
+		t.Errorf("segments held %d items, want 35", seen)
+	}
+
+	// A page ends at 1 MB read.
+	big := strings.Repeat("x", 300*1024)
+	for i := 1; i <= 5; i++ {
+		if _, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("reads"), Item: map[string]types.AttributeValue{
+			"pk": str("big"), "sk": num(i), "blob": str(big)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out = query(dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("big")}})
+	if len(out.Items) != 4 || out.LastEvaluatedKey == nil {
+		t.Errorf("1 MB page held %d items, LastEvaluatedKey %v", len(out.Items), out.LastEvaluatedKey)
 	}
 }

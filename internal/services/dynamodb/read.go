@@ -1,0 +1,261 @@
+package dynamodb
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/expr"
+	"github.com/nimbus-dev/nimbus/internal/storage"
+)
+
+// maxPageBytes is how much a Query or Scan reads per call, before its
+// filter: 1 MB.
+const maxPageBytes = 1 << 20
+
+// reader is what Query and Scan share: the compiled filter and projection,
+// Select and Limit, and the page being built.
+type reader struct {
+	t          *table
+	filter     *expr.Condition
+	projection []expr.Path
+	count      bool // Select COUNT
+	limit      int
+	// match, when set, says whether a stored item is in range (the key
+	// condition's sort part, a Scan's segment).
+	match func(attr.Item) bool
+
+	items        []map[string]attr.Value
+	scanned      int // items evaluated (ScannedCount)
+	matched      int // items that passed the filter (Count)
+	readBytes    int
+	lastKey      attr.Item
+	stoppedEarly bool // at Limit or 1 MB: LastEvaluatedKey is set
+}
+
+// visit is the scan callback: it decodes each item, applies the range
+// check, the filter and the projection, and stops at Limit or 1 MB.
+func (r *reader) visit(_, value []byte) error {
+	item, err := attr.ParseItem(value)
+	if err != nil {
+		return fmt.Errorf("decoding a stored item: %w", err)
+	}
+	if r.match != nil && !r.match(item) {
+		return nil
+	}
+	r.scanned++
+	r.readBytes += len(value)
+	r.lastKey = r.t.keyOf(item)
+	pass := true
+	if r.filter != nil {
+		if pass, err = r.filter.Eval(item); err != nil {
+			return validation(err)
+		}
+	}
+	if pass {
+		r.matched++
+		if !r.count {
+			if r.projection != nil {
+				item = expr.Project(item, r.projection)
+			}
+			r.items = append(r.items, item)
+		}
+	}
+	// As DynamoDB, stop at Limit evaluated items or 1 MB read, and say
+	// where to resume even when nothing follows.
+	if r.limit > 0 && r.scanned >= r.limit || r.readBytes >= maxPageBytes {
+		r.stoppedEarly = true
+		return storage.ErrStop
+	}
+	return nil
+}
+
+// keyOf returns the key attributes of an item of t.
+func (t *table) keyOf(item attr.Item) attr.Item {
+	hash, _, rng, _ := t.keyAttrs()
+	k := attr.Item{hash: item[hash]}
+	if rng != "" {
+		k[rng] = item[rng]
+	}
+	return k
+}
+
+// prepare compiles what a read carries besides its key condition.
+func prepareRead(t *table, used *expr.Usage, names map[string]string, values map[string]attr.Value,
+	filter, projection *string, selectWhat string, limit *int32) (*reader, error) {
+	r := &reader{t: t, limit: int(deref(limit))}
+	if limit != nil && *limit < 1 {
+		return nil, errValidation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *limit)
+	}
+	var err error
+	if filter != nil {
+		if r.filter, err = expr.ParseFilter(*filter, names, values, used); err != nil {
+			return nil, validation(err)
+		}
+	}
+	if projection != nil {
+		if r.projection, err = expr.ParseProjection(*projection, names, used); err != nil {
+			return nil, validation(err)
+		}
+	}
+	switch selectWhat {
+	case "", "ALL_ATTRIBUTES":
+		if projection != nil && selectWhat != "" {
+			return nil, errValidation("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+		}
+	case "COUNT":
+		r.count = true
+	case "SPECIFIC_ATTRIBUTES":
+		if projection == nil {
+			return nil, errValidation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression")
+		}
+	case "ALL_PROJECTED_ATTRIBUTES":
+		return nil, errValidation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+	}
+	if err := used.Check(names, values); err != nil {
+		return nil, validation(err)
+	}
+	return r, nil
+}
+
+// startAfter is the storage key to resume after, from ExclusiveStartKey.
+func (t *table) startAfter(start map[string]attr.Value) ([]byte, error) {
+	if len(start) == 0 {
+		return nil, nil
+	}
+	key, verr := t.storageKey(attr.Item(start), false)
+	if verr != nil {
+		return nil, errValidation("The provided starting key is invalid: The provided key element does not match the schema")
+	}
+	return key, nil
+}
+
+// after returns the smallest key greater than every key starting with k's
+// bytes, and k itself, so that a forward scan resumes past k.
+func after(k []byte) []byte { return append(bytes.Clone(k), 0) }
+
+// Query reads the items of one partition, in sort key order.
+func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, error) {
+	if err := refuseUnsupported(in.KeyConditions != nil, "KeyConditions", in.QueryFilter != nil, "QueryFilter",
+		in.AttributesToGet != nil, "AttributesToGet", in.ConditionalOperator != nil, "ConditionalOperator",
+		in.IndexName != nil, "IndexName (secondary indexes are not maintained yet)"); err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(ctx, deref(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	if in.KeyConditionExpression == nil {
+		return nil, errValidation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+	}
+	names, values := in.ExpressionAttributeNames, in.ExpressionAttributeValues
+	var used expr.Usage
+	hash, _, rng, _ := t.keyAttrs()
+	kc, err := expr.ParseKeyCondition(*in.KeyConditionExpression, names, values, &used, hash, rng)
+	if err != nil {
+		return nil, validation(err)
+	}
+	r, err := prepareRead(t, &used, names, values, in.FilterExpression, in.ProjectionExpression, deref(in.Select), in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	partition := itemPrefix(t.key())
+	partition = attr.AppendKey(partition, kc.PartitionValue)
+	if rng != "" {
+		r.match = func(item attr.Item) bool { return kc.Match(item[rng]) }
+	}
+	start, err := t.startAfter(in.ExclusiveStartKey)
+	if err != nil {
+		return nil, err
+	}
+	if start != nil && !bytes.HasPrefix(start, partition) {
+		return nil, errValidation("The provided starting key is invalid: The provided key element does not match the schema")
+	}
+	forward := in.ScanIndexForward == nil || *in.ScanIndexForward
+	switch {
+	case forward && start != nil:
+		err = s.db.ScanFrom(partition, after(start), r.visit)
+	case forward:
+		err = s.db.Scan(partition, r.visit)
+	case start != nil:
+		err = s.db.ScanReverseFrom(partition, start, r.visit)
+	default:
+		err = s.db.ScanReverse(partition, r.visit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &QueryOutput{Count: ptr(int32(r.matched)), ScannedCount: ptr(int32(r.scanned))}
+	if !r.count {
+		out.Items = r.items
+		if out.Items == nil {
+			out.Items = []map[string]attr.Value{}
+		}
+	}
+	if r.stoppedEarly {
+		out.LastEvaluatedKey = r.lastKey
+	}
+	return out, nil
+}
+
+// Scan reads a whole table (or one segment of it), in key order.
+func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) {
+	if err := refuseUnsupported(in.ScanFilter != nil, "ScanFilter", in.AttributesToGet != nil, "AttributesToGet",
+		in.ConditionalOperator != nil, "ConditionalOperator",
+		in.IndexName != nil, "IndexName (secondary indexes are not maintained yet)"); err != nil {
+		return nil, err
+	}
+	t, err := s.lookup(ctx, deref(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	var used expr.Usage
+	r, err := prepareRead(t, &used, in.ExpressionAttributeNames, in.ExpressionAttributeValues,
+		in.FilterExpression, in.ProjectionExpression, deref(in.Select), in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if in.Segment != nil || in.TotalSegments != nil {
+		seg, total := deref(in.Segment), deref(in.TotalSegments)
+		switch {
+		case in.TotalSegments == nil:
+			return nil, errValidation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+		case in.Segment == nil:
+			return nil, errValidation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
+		case seg >= total:
+			return nil, errValidation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", seg, total)
+		}
+		hash, _, _, _ := t.keyAttrs()
+		r.match = func(item attr.Item) bool {
+			h := fnv.New32a()
+			h.Write(attr.AppendKey(nil, item[hash]))
+			return int32(h.Sum32()%uint32(total)) == seg
+		}
+	}
+	start, err := t.startAfter(in.ExclusiveStartKey)
+	if err != nil {
+		return nil, err
+	}
+	prefix := itemPrefix(t.key())
+	if start != nil {
+		err = s.db.ScanFrom(prefix, after(start), r.visit)
+	} else {
+		err = s.db.Scan(prefix, r.visit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &ScanOutput{Count: ptr(int32(r.matched)), ScannedCount: ptr(int32(r.scanned))}
+	if !r.count {
+		out.Items = r.items
+		if out.Items == nil {
+			out.Items = []map[string]attr.Value{}
+		}
+	}
+	if r.stoppedEarly {
+		out.LastEvaluatedKey = r.lastKey
+	}
+	return out, nil
+}
