@@ -11,8 +11,12 @@
 // expressions (internal/dynamodb/expr), ReturnValues and
 // ReturnValuesOnConditionCheckFailure, and Query and Scan (key conditions,
 // filters, projections, Select COUNT, Limit, ScanIndexForward, parallel
-// segments, pages of at most 1 MB read with LastEvaluatedKey). Writers of
-// one item are serialized, so concurrent ADDs lose nothing.
+// segments, pages of at most 1 MB read with LastEvaluatedKey), BatchGetItem
+// and BatchWriteItem (nothing is ever left unprocessed), TransactWriteItems
+// (all or nothing, CancellationReasons, ClientRequestToken for ten minutes)
+// and TransactGetItems. Writers of an item are serialized (a striped lock,
+// taken in order by multi-item writes), so concurrent ADDs and transfers
+// lose nothing.
 //
 // Not done yet:
 //   - the legacy Expected, ConditionalOperator, AttributesToGet and
@@ -20,8 +24,9 @@
 //     never ignored;
 //   - UPDATED_OLD/UPDATED_NEW return whole top-level attributes, not only
 //     the updated nested paths;
-//   - batches and transactions, UpdateTable and tags answer NotImplemented;
-//     Query and Scan on an IndexName are refused by name;
+//   - UpdateTable, tags, DescribeLimits and DescribeEndpoints answer
+//     NotImplemented; Query and Scan on an IndexName are refused by name;
+//   - ClientRequestTokens are remembered in memory only;
 //   - secondary indexes are stored and described, not maintained;
 //   - ItemCount and TableSizeBytes are counted on every DescribeTable.
 package dynamodb

@@ -3,6 +3,7 @@ package dynamodb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -383,5 +384,98 @@ func TestQueryAndScan(t *testing.T) {
 	out = query(dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :p"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": str("big")}})
 	if len(out.Items) != 4 || out.LastEvaluatedKey == nil {
 		t.Errorf("1 MB page held %d items, LastEvaluatedKey %v", len(out.Items), out.LastEvaluatedKey)
+	}
+}
+
+func TestBatchesAndTransactions(t *testing.T) {
+	t.Parallel()
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Isolation: "off"}})
+	c := client(t, n)
+	ctx := context.Background()
+	createTable(t, c, "tx")
+	str := func(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+	num := func(s string) types.AttributeValue { return &types.AttributeValueMemberN{Value: s} }
+	key := func(pk string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"pk": str(pk), "sk": num("0")}
+	}
+	tbl := aws.String("tx")
+
+	var writes []types.WriteRequest
+	for _, pk := range []string{"a", "b", "c"} {
+		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{"pk": str(pk), "sk": num("0"), "v": num("10")}}})
+	}
+	if _, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"tx": writes}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"tx": {Keys: []map[string]types.AttributeValue{key("a"), key("c"), key("zz")}}}})
+	if err != nil || len(got.Responses["tx"]) != 2 || len(got.UnprocessedKeys) != 0 {
+		t.Fatalf("BatchGetItem = %+v, %v", got, err)
+	}
+	_, err = c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{"tx": {writes[0], writes[0]}}})
+	wantAPIError(t, err, "ValidationException", "Provided list of item keys contains duplicates")
+
+	// A failed condition cancels the whole transaction.
+	_, err = c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: tbl, Key: key("a"), ConditionExpression: aws.String("v > :x"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":x": num("100")}}},
+		{Put: &types.Put{TableName: tbl, Item: map[string]types.AttributeValue{"pk": str("d"), "sk": num("0")}}},
+	}})
+	wantAPIError(t, err, "TransactionCanceledException", "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]")
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || len(tce.CancellationReasons) != 2 || aws.ToString(tce.CancellationReasons[0].Code) != "ConditionalCheckFailed" ||
+		aws.ToString(tce.CancellationReasons[1].Code) != "None" {
+		t.Errorf("cancellation reasons: %+v", tce)
+	}
+	if g, _ := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: tbl, Key: key("d")}); g.Item != nil {
+		t.Error("a cancelled transaction wrote an item")
+	}
+	_, err = c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: tbl, Key: key("a")}},
+		{Update: &types.Update{TableName: tbl, Key: key("a"), UpdateExpression: aws.String("SET v = :x"), ExpressionAttributeValues: map[string]types.AttributeValue{":x": num("1")}}},
+	}})
+	wantAPIError(t, err, "ValidationException", "Transaction request cannot include multiple operations on one item")
+
+	// Idempotent with a ClientRequestToken.
+	move := func(token string, amount string) error {
+		_, err := c.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String(token), TransactItems: []types.TransactWriteItem{
+			{Update: &types.Update{TableName: tbl, Key: key("a"), UpdateExpression: aws.String("ADD v :m"), ExpressionAttributeValues: map[string]types.AttributeValue{":m": num("-" + amount)}}},
+			{Update: &types.Update{TableName: tbl, Key: key("b"), UpdateExpression: aws.String("ADD v :p"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": num(amount)}}},
+		}})
+		return err
+	}
+	for range 2 {
+		if err := move("once", "1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantAPIError(t, move("once", "2"), "IdempotentParameterMismatchException", "")
+
+	// Concurrent transfers conserve the total.
+	errs := make(chan error, 8)
+	for w := range 8 {
+		go func() {
+			for i := range 10 {
+				if err := move(fmt.Sprintf("w%d-%d", w, i), "1"); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := c.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+		{Get: &types.Get{TableName: tbl, Key: key("a")}}, {Get: &types.Get{TableName: tbl, Key: key("b")}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Responses[0].Item["v"].(*types.AttributeValueMemberN).Value
+	b := res.Responses[1].Item["v"].(*types.AttributeValueMemberN).Value
+	if a != "-71" || b != "91" {
+		t.Errorf("after 81 transfers: a = %s, b = %s; want -71 and 91", a, b)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sync"
 
 	"github.com/nimbus-dev/nimbus/internal/storage"
@@ -62,10 +63,32 @@ func (t *table) storageKey(item attr.Item, whole bool) ([]byte, *awserr.Error) {
 }
 
 // itemLock serializes the writers of one item.
-func (s *Service) itemLock(key []byte) *sync.Mutex {
+func (s *Service) itemLock(key []byte) *sync.Mutex { return &s.locks[s.stripe(key)] }
+
+func (s *Service) stripe(key []byte) int {
 	h := fnv.New32a()
 	h.Write(key)
-	return &s.locks[h.Sum32()%uint32(len(s.locks))]
+	return int(h.Sum32() % uint32(len(s.locks)))
+}
+
+// lockItems holds the writers of several items at once, taking the stripes
+// in order so that two multi-item writes cannot deadlock, and returns the
+// unlock.
+func (s *Service) lockItems(keys [][]byte) func() {
+	stripes := make([]int, 0, len(keys))
+	for _, k := range keys {
+		stripes = append(stripes, s.stripe(k))
+	}
+	slices.Sort(stripes)
+	stripes = slices.Compact(stripes)
+	for _, i := range stripes {
+		s.locks[i].Lock()
+	}
+	return func() {
+		for _, i := range stripes {
+			s.locks[i].Unlock()
+		}
+	}
 }
 
 // load reads the item stored under key, or nil.

@@ -46,6 +46,10 @@ type Service struct {
 	// locks serialize the writers of one item, striped by key hash, so that
 	// conditional writes read and write atomically.
 	locks [256]sync.Mutex
+
+	// tokens are the ClientRequestTokens of recent transactions.
+	tokenMu sync.Mutex
+	tokens  map[string]tokenUse
 }
 
 // New returns a Service, loading the stored tables.
