@@ -16,7 +16,8 @@
 // (all or nothing, CancellationReasons, ClientRequestToken for ten minutes)
 // and TransactGetItems. Writers of an item are serialized (a striped lock,
 // taken in order by multi-item writes), so concurrent ADDs and transfers
-// lose nothing.
+// lose nothing. Tags (TagResource, UntagResource, ListTagsOfResource),
+// DescribeLimits (DynamoDB's defaults) and DescribeEndpoints.
 //
 // Not done yet:
 //   - the legacy Expected, ConditionalOperator, AttributesToGet and
@@ -24,8 +25,8 @@
 //     never ignored;
 //   - UPDATED_OLD/UPDATED_NEW return whole top-level attributes, not only
 //     the updated nested paths;
-//   - UpdateTable, tags, DescribeLimits and DescribeEndpoints answer
-//     NotImplemented; Query and Scan on an IndexName are refused by name;
+//   - UpdateTable answers NotImplemented; Query and Scan on an IndexName
+//     are refused by name;
 //   - ClientRequestTokens are remembered in memory only;
 //   - secondary indexes are stored and described, not maintained;
 //   - ItemCount and TableSizeBytes are counted on every DescribeTable.

@@ -83,6 +83,21 @@ func TestTables(t *testing.T) {
 	_, err = c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("missing")})
 	wantAPIError(t, err, "ResourceNotFoundException", "Requested resource not found: Table: missing not found")
 
+	arnOrders := aws.String("arn:aws:dynamodb:us-east-1:000000000000:table/orders")
+	if _, err := c.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: arnOrders, Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}, {Key: aws.String("env"), Value: aws.String("dev")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagResource(ctx, &dynamodb.UntagResourceInput{ResourceArn: arnOrders, TagKeys: []string{"env"}}); err != nil {
+		t.Fatal(err)
+	}
+	tags, err := c.ListTagsOfResource(ctx, &dynamodb.ListTagsOfResourceInput{ResourceArn: arnOrders})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "team" {
+		t.Errorf("ListTagsOfResource = %+v, %v", tags, err)
+	}
+	if lim, err := c.DescribeLimits(ctx, &dynamodb.DescribeLimitsInput{}); err != nil || aws.ToInt64(lim.TableMaxReadCapacityUnits) != 40000 {
+		t.Errorf("DescribeLimits = %+v, %v", lim, err)
+	}
+
 	createTable(t, c, "users")
 	list, err := c.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)})
 	if err != nil || !cmp.Equal(list.TableNames, []string{"orders"}) || aws.ToString(list.LastEvaluatedTableName) != "orders" {

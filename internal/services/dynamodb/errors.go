@@ -30,3 +30,7 @@ func errTableNotFound(name string) *awserr.Error {
 func errUnsupported(param string) *awserr.Error {
 	return errValidation("Nimbus does not support %s yet", param)
 }
+
+func awserrLimit() *awserr.Error {
+	return awserr.New(400, nsDynamoDB+"LimitExceededException", "The number of tags exceeds the limit of %d", maxTags)
+}
