@@ -105,21 +105,12 @@ func (s *Service) load(key []byte) (attr.Item, error) {
 
 // PutItem writes an item, replacing any with the same key.
 func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput, error) {
-	if err := refuseUnsupported(in.Expected != nil, "Expected", in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
-		return nil, err
-	}
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, cond, err := s.prepareWrite(ctx, writeCommon{in.TableName, in.Expected != nil, in.ConditionalOperator != nil,
+		in.ReturnValues, in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues})
 	if err != nil {
 		return nil, err
 	}
 	rv := deref(in.ReturnValues)
-	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
-		return nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
-	}
-	cond, err := compileCondition(in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
-	if err != nil {
-		return nil, err
-	}
 	item := attr.Item(in.Item)
 	if attr.ItemSize(item) > maxItemSize {
 		return nil, errValidation("Item size has exceeded the maximum allowed size")
@@ -190,21 +181,12 @@ func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput
 
 // DeleteItem deletes an item by its key.
 func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteItemOutput, error) {
-	if err := refuseUnsupported(in.Expected != nil, "Expected", in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
-		return nil, err
-	}
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, cond, err := s.prepareWrite(ctx, writeCommon{in.TableName, in.Expected != nil, in.ConditionalOperator != nil,
+		in.ReturnValues, in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues})
 	if err != nil {
 		return nil, err
 	}
 	rv := deref(in.ReturnValues)
-	if rv != "" && rv != "NONE" && rv != "ALL_OLD" {
-		return nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
-	}
-	cond, err := compileCondition(in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
-	if err != nil {
-		return nil, err
-	}
 	key, verr := t.storageKey(attr.Item(in.Key), false)
 	if verr != nil {
 		return nil, verr
@@ -287,4 +269,34 @@ func validation(err error) error {
 		return errValidation("%s", ae.Message)
 	}
 	return err
+}
+
+// writeCommon is what PutItem and DeleteItem share.
+type writeCommon struct {
+	table                 *string
+	expected, conditional bool // the legacy Expected and ConditionalOperator were given
+	returnValues          *string
+	condition             *string
+	names                 map[string]string
+	values                map[string]attr.Value
+}
+
+// prepareWrite checks what PutItem and DeleteItem check first: the legacy
+// parameters, the table, ReturnValues (NONE or ALL_OLD) and the condition.
+func (s *Service) prepareWrite(ctx context.Context, w writeCommon) (*table, *expr.Condition, error) {
+	if err := refuseUnsupported(w.expected, "Expected", w.conditional, "ConditionalOperator"); err != nil {
+		return nil, nil, err
+	}
+	t, err := s.lookup(ctx, deref(w.table))
+	if err != nil {
+		return nil, nil, err
+	}
+	if rv := deref(w.returnValues); rv != "" && rv != "NONE" && rv != "ALL_OLD" {
+		return nil, nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
+	}
+	cond, err := compileCondition(w.condition, w.names, w.values)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, cond, nil
 }
