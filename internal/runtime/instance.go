@@ -66,6 +66,7 @@ type instance struct {
 	stdout, stderr *pipeReader
 	startedAt      time.Time
 	exited         chan struct{} // closed when the process has been reaped
+	ready          chan struct{} // closed when start has returned
 	exitErr        error         // valid once exited is closed
 
 	shutdownOnce sync.Once
@@ -118,6 +119,7 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 		tmpDir:    tmpDir,
 		ln:        ln,
 		exited:    make(chan struct{}),
+		ready:     make(chan struct{}),
 		startedAt: m.clock.Now(),
 		state:     stateStarting,
 		wake:      make(chan struct{}, 1),
@@ -139,6 +141,7 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 // start starts the process, in a sandbox when the Manager has one. An
 // error is an *entrypointError.
 func (i *instance) start(spec runtimeSpec) error {
+	defer close(i.ready)
 	m := i.m
 	argv, err := spec.command(i.m, &i.fn)
 	if err == nil {

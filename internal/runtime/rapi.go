@@ -34,7 +34,17 @@ func (i *instance) routes() http.Handler {
 	mux.Handle("POST /2018-06-01/runtime/invocation/{id}/error", apiHandler(i.invocationError))
 	mux.Handle("POST /2018-06-01/runtime/init/error", apiHandler(i.initError))
 	mux.Handle("/", apiHandler(notFound))
-	return mux
+	// The runtime calls only once its process runs, but start fills in the
+	// instance's process fields after the fork: wait until it has (the
+	// kernel orders the two; the Go memory model needs the channel).
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-i.ready:
+		case <-r.Context().Done():
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // apiHandler is a Runtime API handler; its error is rendered by ServeHTTP.
