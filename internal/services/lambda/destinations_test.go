@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -91,6 +92,21 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	lc2 := cloudwatchlogs.NewFromConfig(n.Config())
+	// logged waits until the function's log group holds a line with text.
+	logged := func(t *testing.T, text string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			out, err := lc2.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/flaky"),
+				FilterPattern: aws.String(`"` + text + `"`)})
+			if err == nil && len(out.Events) > 0 {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("the function's log never said %q", text)
+	}
 	invokeEvent := func(t *testing.T, name, payload string) string {
 		t.Helper()
 		out, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), InvocationType: types.InvocationTypeEvent, Payload: []byte(payload)})
@@ -121,8 +137,12 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 
 	t.Run("retried twice, then the failure destination and the dead-letter queue", func(t *testing.T) {
 		invokeEvent(t, "flaky", `{"action":"error","text":"always fails"}`)
+		// Each attempt runs in real time; only then is its retry scheduled
+		// on the fake clock, which the test may then step past.
+		logged(t, "attempt 1 of 3")
 		empty(t, failuresURL)
 		advance(65 * time.Second) // the first retry, a minute later
+		logged(t, "attempt 2 of 3")
 		empty(t, failuresURL)
 		advance(125 * time.Second) // the second, two minutes later
 		body, _ := next(t, failuresURL)
