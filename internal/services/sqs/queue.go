@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nimbus-dev/nimbus/internal/arn"
+
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
@@ -79,16 +81,16 @@ func (s *Service) lookup(ctx context.Context, rawURL *string) (*queue, error) {
 	return q, nil
 }
 
-// lookupARN returns the queue with the given ARN, or nil.
+// lookupARN returns the queue with the given ARN, or nil. The ARN names
+// its key, so this is a map lookup (pollers call it on every batch).
 func (s *Service) lookupARN(queueARN string) *queue {
+	a, err := arn.Parse(queueARN)
+	if err != nil || a.Service != "sqs" {
+		return nil
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	for _, q := range s.queues {
-		if q.arn == queueARN {
-			return q
-		}
-	}
-	return nil
+	return s.queues[queueKey{a.Account, a.Region, a.Resource}]
 }
 
 // CreateQueue creates a queue, or returns the URL of an existing one with
