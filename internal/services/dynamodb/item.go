@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
@@ -110,7 +111,7 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	if err != nil {
 		return nil, err
 	}
-	rv := deref(in.ReturnValues)
+	rv := ptr.Value(in.ReturnValues)
 	item := attr.Item(in.Item)
 	if attr.ItemSize(item) > maxItemSize {
 		return nil, errValidation("Item size has exceeded the maximum allowed size")
@@ -161,7 +162,7 @@ func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput
 	if err := used.Check(in.ExpressionAttributeNames, nil); err != nil {
 		return nil, validation(err)
 	}
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 	if err != nil {
 		return nil, err
 	}
-	rv := deref(in.ReturnValues)
+	rv := ptr.Value(in.ReturnValues)
 	key, verr := t.storageKey(attr.Item(in.Key), false)
 	if verr != nil {
 		return nil, verr
@@ -255,7 +256,7 @@ func checkCondition(cond *expr.Condition, old attr.Item, returnOnFailure *string
 		return nil
 	}
 	e := awserr.New(400, nsDynamoDB+"ConditionalCheckFailedException", "The conditional request failed")
-	if deref(returnOnFailure) == "ALL_OLD" && old != nil {
+	if ptr.Value(returnOnFailure) == "ALL_OLD" && old != nil {
 		e = e.With("Item", old)
 	}
 	return e
@@ -287,11 +288,11 @@ func (s *Service) prepareWrite(ctx context.Context, w writeCommon) (*table, *exp
 	if err := refuseUnsupported(w.expected, "Expected", w.conditional, "ConditionalOperator"); err != nil {
 		return nil, nil, err
 	}
-	t, err := s.lookup(ctx, deref(w.table))
+	t, err := s.lookup(ctx, ptr.Value(w.table))
 	if err != nil {
 		return nil, nil, err
 	}
-	if rv := deref(w.returnValues); rv != "" && rv != "NONE" && rv != "ALL_OLD" {
+	if rv := ptr.Value(w.returnValues); rv != "" && rv != "NONE" && rv != "ALL_OLD" {
 		return nil, nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
 	}
 	cond, err := compileCondition(w.condition, w.names, w.values)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/expr"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -85,7 +86,7 @@ func (t *table) keyOf(item attr.Item) attr.Item {
 // prepare compiles what a read carries besides its key condition.
 func prepareRead(t *table, used *expr.Usage, names map[string]string, values map[string]attr.Value,
 	filter, projection *string, selectWhat string, limit *int32) (*reader, error) {
-	r := &reader{t: t, limit: int(deref(limit))}
+	r := &reader{t: t, limit: int(ptr.Value(limit))}
 	if limit != nil && *limit < 1 {
 		return nil, errValidation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *limit)
 	}
@@ -143,7 +144,7 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 		in.IndexName != nil, "IndexName (secondary indexes are not maintained yet)"); err != nil {
 		return nil, err
 	}
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +158,7 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	if err != nil {
 		return nil, validation(err)
 	}
-	r, err := prepareRead(t, &used, names, values, in.FilterExpression, in.ProjectionExpression, deref(in.Select), in.Limit)
+	r, err := prepareRead(t, &used, names, values, in.FilterExpression, in.ProjectionExpression, ptr.Value(in.Select), in.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	if err != nil {
 		return nil, err
 	}
-	out := &QueryOutput{Count: ptr(int32(r.matched)), ScannedCount: ptr(int32(r.scanned))}
+	out := &QueryOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned))}
 	if !r.count {
 		out.Items = r.items
 		if out.Items == nil {
@@ -207,18 +208,18 @@ func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) 
 		in.IndexName != nil, "IndexName (secondary indexes are not maintained yet)"); err != nil {
 		return nil, err
 	}
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
 		return nil, err
 	}
 	var used expr.Usage
 	r, err := prepareRead(t, &used, in.ExpressionAttributeNames, in.ExpressionAttributeValues,
-		in.FilterExpression, in.ProjectionExpression, deref(in.Select), in.Limit)
+		in.FilterExpression, in.ProjectionExpression, ptr.Value(in.Select), in.Limit)
 	if err != nil {
 		return nil, err
 	}
 	if in.Segment != nil || in.TotalSegments != nil {
-		seg, total := deref(in.Segment), deref(in.TotalSegments)
+		seg, total := ptr.Value(in.Segment), ptr.Value(in.TotalSegments)
 		switch {
 		case in.TotalSegments == nil:
 			return nil, errValidation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
@@ -247,7 +248,7 @@ func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := &ScanOutput{Count: ptr(int32(r.matched)), ScannedCount: ptr(int32(r.scanned))}
+	out := &ScanOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned))}
 	if !r.count {
 		out.Items = r.items
 		if out.Items == nil {

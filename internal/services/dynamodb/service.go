@@ -96,16 +96,6 @@ func (s *Service) Spec() *awsproto.Spec {
 // service alike.
 func (s *Service) Close() error { return nil }
 
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
-func ptr[T any](v T) *T { return &v }
-
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {

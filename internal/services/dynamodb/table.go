@@ -9,6 +9,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -51,11 +52,11 @@ func (t *table) arn() string {
 func (t *table) keyAttrs() (hash, hashType, rng, rngType string) {
 	types := map[string]string{}
 	for _, d := range t.rec.AttributeDefinitions {
-		types[deref(d.AttributeName)] = deref(d.AttributeType)
+		types[ptr.Value(d.AttributeName)] = ptr.Value(d.AttributeType)
 	}
 	for _, k := range t.rec.KeySchema {
-		name := deref(k.AttributeName)
-		if deref(k.KeyType) == "HASH" {
+		name := ptr.Value(k.AttributeName)
+		if ptr.Value(k.KeyType) == "HASH" {
 			hash, hashType = name, types[name]
 		} else {
 			rng, rngType = name, types[name]
@@ -85,11 +86,11 @@ func (s *Service) lookup(ctx context.Context, name string) (*table, error) {
 // shows CREATING for long, so the SDK's waiters return at their first look).
 func (s *Service) CreateTable(ctx context.Context, in *CreateTableInput) (*CreateTableOutput, error) {
 	info := awsproto.Info(ctx)
-	name := deref(in.TableName)
+	name := ptr.Value(in.TableName)
 	if err := checkKeySchema(in); err != nil {
 		return nil, err
 	}
-	billing := deref(in.BillingMode)
+	billing := ptr.Value(in.BillingMode)
 	if billing == "" {
 		billing = "PROVISIONED"
 	}
@@ -105,8 +106,8 @@ func (s *Service) CreateTable(ctx context.Context, in *CreateTableInput) (*Creat
 	rec := tableRecord{Account: info.Account, Region: info.Region, Name: name, ID: s.ids.RequestID(), Created: s.clock.Now(),
 		KeySchema: in.KeySchema, AttributeDefinitions: in.AttributeDefinitions, BillingMode: billing,
 		Provisioned: in.ProvisionedThroughput, GSIs: in.GlobalSecondaryIndexes, LSIs: in.LocalSecondaryIndexes,
-		Stream: in.StreamSpecification, Tags: in.Tags, DeletionProtection: deref(in.DeletionProtectionEnabled),
-		TableClass: deref(in.TableClass)}
+		Stream: in.StreamSpecification, Tags: in.Tags, DeletionProtection: ptr.Value(in.DeletionProtectionEnabled),
+		TableClass: ptr.Value(in.TableClass)}
 	k := tableKey{info.Account, info.Region, name}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -119,7 +120,7 @@ func (s *Service) CreateTable(ctx context.Context, in *CreateTableInput) (*Creat
 	t := &table{rec: rec}
 	s.tables[k] = t
 	desc := s.describe(t)
-	desc.TableStatus = ptr("CREATING")
+	desc.TableStatus = ptr.To("CREATING")
 	return &CreateTableOutput{TableDescription: desc}, nil
 }
 
@@ -128,15 +129,15 @@ func checkKeySchema(in *CreateTableInput) error {
 	defined := map[string]string{}
 	var definedNames []string
 	for _, d := range in.AttributeDefinitions {
-		defined[deref(d.AttributeName)] = deref(d.AttributeType)
-		definedNames = append(definedNames, deref(d.AttributeName))
+		defined[ptr.Value(d.AttributeName)] = ptr.Value(d.AttributeType)
+		definedNames = append(definedNames, ptr.Value(d.AttributeName))
 	}
 	hashes, ranges := 0, 0
 	used := map[string]bool{}
 	var missing []string
 	check := func(schema []KeySchemaElement) {
 		for _, k := range schema {
-			n := deref(k.AttributeName)
+			n := ptr.Value(k.AttributeName)
 			used[n] = true
 			if _, ok := defined[n]; !ok {
 				missing = append(missing, n)
@@ -144,14 +145,14 @@ func checkKeySchema(in *CreateTableInput) error {
 		}
 	}
 	for _, k := range in.KeySchema {
-		switch deref(k.KeyType) {
+		switch ptr.Value(k.KeyType) {
 		case "HASH":
 			hashes++
 		case "RANGE":
 			ranges++
 		}
 	}
-	if hashes != 1 || ranges > 1 || (len(in.KeySchema) == 2 && deref(in.KeySchema[0].KeyType) != "HASH") {
+	if hashes != 1 || ranges > 1 || (len(in.KeySchema) == 2 && ptr.Value(in.KeySchema[0].KeyType) != "HASH") {
 		return errValidation("Invalid KeySchema: Some index key attribute have no definition")
 	}
 	check(in.KeySchema)
@@ -180,37 +181,37 @@ func checkKeySchema(in *CreateTableInput) error {
 func (s *Service) describe(t *table) *TableDescription {
 	r := t.rec
 	d := &TableDescription{
-		TableName: ptr(r.Name), TableArn: ptr(t.arn()), TableId: ptr(r.ID), TableStatus: ptr("ACTIVE"),
+		TableName: ptr.To(r.Name), TableArn: ptr.To(t.arn()), TableId: ptr.To(r.ID), TableStatus: ptr.To("ACTIVE"),
 		CreationDateTime: awsproto.NewTime(r.Created), KeySchema: r.KeySchema, AttributeDefinitions: r.AttributeDefinitions,
-		DeletionProtectionEnabled: ptr(r.DeletionProtection),
+		DeletionProtectionEnabled: ptr.To(r.DeletionProtection),
 	}
 	count, size := s.tableStats(t)
-	d.ItemCount, d.TableSizeBytes = ptr(count), ptr(size)
+	d.ItemCount, d.TableSizeBytes = ptr.To(count), ptr.To(size)
 	if r.BillingMode == "PAY_PER_REQUEST" {
-		d.BillingModeSummary = &BillingModeSummary{BillingMode: ptr("PAY_PER_REQUEST"), LastUpdateToPayPerRequestDateTime: awsproto.NewTime(r.Created)}
-		d.ProvisionedThroughput = &ProvisionedThroughputDescription{NumberOfDecreasesToday: ptr(int64(0)), ReadCapacityUnits: ptr(int64(0)), WriteCapacityUnits: ptr(int64(0))}
+		d.BillingModeSummary = &BillingModeSummary{BillingMode: ptr.To("PAY_PER_REQUEST"), LastUpdateToPayPerRequestDateTime: awsproto.NewTime(r.Created)}
+		d.ProvisionedThroughput = &ProvisionedThroughputDescription{NumberOfDecreasesToday: ptr.To(int64(0)), ReadCapacityUnits: ptr.To(int64(0)), WriteCapacityUnits: ptr.To(int64(0))}
 	} else if r.Provisioned != nil {
-		d.ProvisionedThroughput = &ProvisionedThroughputDescription{NumberOfDecreasesToday: ptr(int64(0)),
+		d.ProvisionedThroughput = &ProvisionedThroughputDescription{NumberOfDecreasesToday: ptr.To(int64(0)),
 			ReadCapacityUnits: r.Provisioned.ReadCapacityUnits, WriteCapacityUnits: r.Provisioned.WriteCapacityUnits}
 	}
 	for _, g := range r.GSIs {
 		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, GlobalSecondaryIndexDescription{
-			IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection, IndexStatus: ptr("ACTIVE"),
-			IndexArn: ptr(t.arn() + "/index/" + deref(g.IndexName)), ItemCount: ptr(int64(0)), IndexSizeBytes: ptr(int64(0))})
+			IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection, IndexStatus: ptr.To("ACTIVE"),
+			IndexArn: ptr.To(t.arn() + "/index/" + ptr.Value(g.IndexName)), ItemCount: ptr.To(int64(0)), IndexSizeBytes: ptr.To(int64(0))})
 	}
 	for _, l := range r.LSIs {
 		d.LocalSecondaryIndexes = append(d.LocalSecondaryIndexes, LocalSecondaryIndexDescription{
 			IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection,
-			IndexArn: ptr(t.arn() + "/index/" + deref(l.IndexName)), ItemCount: ptr(int64(0)), IndexSizeBytes: ptr(int64(0))})
+			IndexArn: ptr.To(t.arn() + "/index/" + ptr.Value(l.IndexName)), ItemCount: ptr.To(int64(0)), IndexSizeBytes: ptr.To(int64(0))})
 	}
-	if r.Stream != nil && deref(r.Stream.StreamEnabled) {
+	if r.Stream != nil && ptr.Value(r.Stream.StreamEnabled) {
 		d.StreamSpecification = r.Stream
 		label := r.Created.UTC().Format("2006-01-02T15:04:05.000")
-		d.LatestStreamLabel = ptr(label)
-		d.LatestStreamArn = ptr(t.arn() + "/stream/" + label)
+		d.LatestStreamLabel = ptr.To(label)
+		d.LatestStreamArn = ptr.To(t.arn() + "/stream/" + label)
 	}
 	if r.TableClass != "" {
-		d.TableClassSummary = &TableClassSummary{TableClass: ptr(r.TableClass)}
+		d.TableClassSummary = &TableClassSummary{TableClass: ptr.To(r.TableClass)}
 	}
 	return d
 }
@@ -227,7 +228,7 @@ func (s *Service) tableStats(t *table) (count, size int64) {
 
 // DescribeTable describes a table.
 func (s *Service) DescribeTable(ctx context.Context, in *DescribeTableInput) (*DescribeTableOutput, error) {
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +238,7 @@ func (s *Service) DescribeTable(ctx context.Context, in *DescribeTableInput) (*D
 // ListTables lists the caller's tables by name, paged.
 func (s *Service) ListTables(ctx context.Context, in *ListTablesInput) (*ListTablesOutput, error) {
 	info := awsproto.Info(ctx)
-	limit := int(deref(in.Limit))
+	limit := int(ptr.Value(in.Limit))
 	if limit == 0 {
 		limit = 100
 	}
@@ -250,7 +251,7 @@ func (s *Service) ListTables(ctx context.Context, in *ListTablesInput) (*ListTab
 	}
 	s.mu.RUnlock()
 	sort.Strings(names)
-	if start := deref(in.ExclusiveStartTableName); start != "" {
+	if start := ptr.Value(in.ExclusiveStartTableName); start != "" {
 		i := sort.SearchStrings(names, start)
 		for i < len(names) && names[i] <= start {
 			i++
@@ -260,7 +261,7 @@ func (s *Service) ListTables(ctx context.Context, in *ListTablesInput) (*ListTab
 	out := &ListTablesOutput{TableNames: []string{}}
 	if len(names) > limit {
 		names = names[:limit]
-		out.LastEvaluatedTableName = ptr(names[limit-1])
+		out.LastEvaluatedTableName = ptr.To(names[limit-1])
 	}
 	out.TableNames = append(out.TableNames, names...)
 	return out, nil
@@ -268,7 +269,7 @@ func (s *Service) ListTables(ctx context.Context, in *ListTablesInput) (*ListTab
 
 // DeleteTable deletes a table and its items.
 func (s *Service) DeleteTable(ctx context.Context, in *DeleteTableInput) (*DeleteTableOutput, error) {
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +277,7 @@ func (s *Service) DeleteTable(ctx context.Context, in *DeleteTableInput) (*Delet
 		return nil, errValidation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
 	}
 	desc := s.describe(t)
-	desc.TableStatus = ptr("DELETING")
+	desc.TableStatus = ptr.To("DELETING")
 	b := s.db.NewBatch()
 	defer b.Close()
 	b.Delete(tableStorageKey(t.key()))

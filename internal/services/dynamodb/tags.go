@@ -7,6 +7,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // maxTags is how many tags a table may have.
@@ -57,14 +58,14 @@ func (s *Service) updateTable(t *table, change func(*tableRecord) error) error {
 
 // TagResource adds or replaces tags of a table.
 func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) error {
-	t, err := s.tableByARN(ctx, deref(in.ResourceArn))
+	t, err := s.tableByARN(ctx, ptr.Value(in.ResourceArn))
 	if err != nil {
 		return err
 	}
 	return s.updateTable(t, func(rec *tableRecord) error {
 		tags := slices.Clone(rec.Tags)
 		for _, tag := range in.Tags {
-			i := slices.IndexFunc(tags, func(x Tag) bool { return deref(x.Key) == deref(tag.Key) })
+			i := slices.IndexFunc(tags, func(x Tag) bool { return ptr.Value(x.Key) == ptr.Value(tag.Key) })
 			if i >= 0 {
 				tags[i] = tag
 			} else {
@@ -81,19 +82,19 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceInput) error {
 
 // UntagResource removes tags from a table.
 func (s *Service) UntagResource(ctx context.Context, in *UntagResourceInput) error {
-	t, err := s.tableByARN(ctx, deref(in.ResourceArn))
+	t, err := s.tableByARN(ctx, ptr.Value(in.ResourceArn))
 	if err != nil {
 		return err
 	}
 	return s.updateTable(t, func(rec *tableRecord) error {
-		rec.Tags = slices.DeleteFunc(slices.Clone(rec.Tags), func(x Tag) bool { return slices.Contains(in.TagKeys, deref(x.Key)) })
+		rec.Tags = slices.DeleteFunc(slices.Clone(rec.Tags), func(x Tag) bool { return slices.Contains(in.TagKeys, ptr.Value(x.Key)) })
 		return nil
 	})
 }
 
 // ListTagsOfResource lists a table's tags.
 func (s *Service) ListTagsOfResource(ctx context.Context, in *ListTagsOfResourceInput) (*ListTagsOfResourceOutput, error) {
-	t, err := s.tableByARN(ctx, deref(in.ResourceArn))
+	t, err := s.tableByARN(ctx, ptr.Value(in.ResourceArn))
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +109,8 @@ func (s *Service) ListTagsOfResource(ctx context.Context, in *ListTagsOfResource
 
 // DescribeLimits answers DynamoDB's default account and table limits.
 func (s *Service) DescribeLimits(ctx context.Context, in *DescribeLimitsInput) (*DescribeLimitsOutput, error) {
-	return &DescribeLimitsOutput{AccountMaxReadCapacityUnits: ptr(int64(80000)), AccountMaxWriteCapacityUnits: ptr(int64(80000)),
-		TableMaxReadCapacityUnits: ptr(int64(40000)), TableMaxWriteCapacityUnits: ptr(int64(40000))}, nil
+	return &DescribeLimitsOutput{AccountMaxReadCapacityUnits: ptr.To(int64(80000)), AccountMaxWriteCapacityUnits: ptr.To(int64(80000)),
+		TableMaxReadCapacityUnits: ptr.To(int64(40000)), TableMaxWriteCapacityUnits: ptr.To(int64(40000))}, nil
 }
 
 // DescribeEndpoints names the endpoint the client called, for endpoint
@@ -120,5 +121,5 @@ func (s *Service) DescribeEndpoints(ctx context.Context, in *DescribeEndpointsRe
 	if host == "" {
 		host = "dynamodb." + info.Region + ".amazonaws.com"
 	}
-	return &DescribeEndpointsResponse{Endpoints: []Endpoint{{Address: ptr(host), CachePeriodInMinutes: ptr(int64(1440))}}}, nil
+	return &DescribeEndpointsResponse{Endpoints: []Endpoint{{Address: ptr.To(host), CachePeriodInMinutes: ptr.To(int64(1440))}}}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/expr"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // maxTransactItems bounds a transaction's actions.
@@ -34,7 +35,7 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 	if n := len(in.TransactItems); n == 0 || n > maxTransactItems {
 		return nil, errValidation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100, Member must have length greater than or equal to 1")
 	}
-	if tok := deref(in.ClientRequestToken); tok != "" {
+	if tok := ptr.Value(in.ClientRequestToken); tok != "" {
 		digest := sha256.Sum256(mustJSON(in.TransactItems))
 		if done, err := s.checkToken(tok, digest); err != nil || done {
 			if err != nil {
@@ -161,7 +162,7 @@ func (s *Service) txAction(ctx context.Context, it TransactWriteItem) (txAction,
 		u := it.Update
 		table, condition, names, values, key, onFail = u.TableName, u.ConditionExpression, u.ExpressionAttributeNames, u.ExpressionAttributeValues, u.Key, u.ReturnValuesOnConditionCheckFailure
 	}
-	t, err := s.lookup(ctx, deref(table))
+	t, err := s.lookup(ctx, ptr.Value(table))
 	if err != nil {
 		return txAction{}, err
 	}
@@ -253,7 +254,7 @@ func (s *Service) TransactGetItems(ctx context.Context, in *TransactGetItemsInpu
 		if it.Get == nil {
 			return nil, errValidation("TransactItems can only contain Get")
 		}
-		t, err := s.lookup(ctx, deref(it.Get.TableName))
+		t, err := s.lookup(ctx, ptr.Value(it.Get.TableName))
 		if err != nil {
 			return nil, err
 		}

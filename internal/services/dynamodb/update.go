@@ -7,6 +7,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/expr"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // UpdateItem changes an item's attributes with an UpdateExpression,
@@ -16,11 +17,11 @@ func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateI
 		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
 		return nil, err
 	}
-	t, err := s.lookup(ctx, deref(in.TableName))
+	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
 		return nil, err
 	}
-	rv := deref(in.ReturnValues)
+	rv := ptr.Value(in.ReturnValues)
 	if rv != "" && !slices.Contains([]string{"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, rv) {
 		return nil, errValidation("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", rv)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/events"
 	"github.com/nimbus-dev/nimbus/internal/logevent"
 	"github.com/nimbus-dev/nimbus/internal/outbox"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 	"github.com/nimbus-dev/nimbus/internal/trace"
 )
@@ -248,9 +249,9 @@ func (s *Service) deadLetter(ctx context.Context, f *function, ev *asyncEvent) {
 	}
 	_ = json.Unmarshal(ev.LastResponse, &failure)
 	attrs := map[string]events.SQSMessageAttribute{
-		"RequestID":    {DataType: "String", StringValue: ptr(ev.RequestID)},
-		"ErrorCode":    {DataType: "Number", StringValue: ptr("200")},
-		"ErrorMessage": {DataType: "String", StringValue: ptr(failure.ErrorMessage)},
+		"RequestID":    {DataType: "String", StringValue: ptr.To(ev.RequestID)},
+		"ErrorCode":    {DataType: "Number", StringValue: ptr.To("200")},
+		"ErrorMessage": {DataType: "String", StringValue: ptr.To(failure.ErrorMessage)},
 	}
 	if failure.ErrorMessage == "" {
 		delete(attrs, "ErrorMessage")

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // minUnreserved is the concurrency Lambda keeps unreserved in an account.
@@ -11,28 +12,28 @@ const minUnreserved = 100
 
 // PutFunctionConcurrency reserves concurrency for a function.
 func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionConcurrencyRequest) (*Concurrency, error) {
-	n := deref(in.ReservedConcurrentExecutions, 0)
+	n := ptr.ValueOr(in.ReservedConcurrentExecutions, 0)
 	info := awsproto.Info(ctx)
-	t, err := resolve(ctx, deref(in.FunctionName, ""), nil)
+	t, err := resolve(ctx, ptr.ValueOr(in.FunctionName, ""), nil)
 	if err != nil {
 		return nil, err
 	}
 	if t.qualifier != "" {
 		return nil, errQualified()
 	}
-	if _, _, err := s.findVersion(ctx, deref(in.FunctionName, ""), nil); err != nil {
+	if _, _, err := s.findVersion(ctx, ptr.ValueOr(in.FunctionName, ""), nil); err != nil {
 		return nil, err
 	}
 	var out *Concurrency
-	_, err = s.updateMeta(ctx, deref(in.FunctionName, ""), func(f *function) error {
+	_, err = s.updateMeta(ctx, ptr.ValueOr(in.FunctionName, ""), func(f *function) error {
 		s.mu.RLock()
-		reserved := s.reserved[regionKey{info.Account, info.Region}] - deref(f.Reserved, 0)
+		reserved := s.reserved[regionKey{info.Account, info.Region}] - ptr.ValueOr(f.Reserved, 0)
 		s.mu.RUnlock()
 		if left := int32(s.cfg.AccountConcurrency) - reserved - n; left < minUnreserved {
 			return ErrInvalidParameterValueException("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [%d].", minUnreserved)
 		}
 		f.Reserved = &n
-		out = &Concurrency{ReservedConcurrentExecutions: ptr(n)}
+		out = &Concurrency{ReservedConcurrentExecutions: ptr.To(n)}
 		return nil
 	})
 	if err != nil {
@@ -43,20 +44,20 @@ func (s *Service) PutFunctionConcurrency(ctx context.Context, in *PutFunctionCon
 
 // GetFunctionConcurrency answers the function's reserved concurrency.
 func (s *Service) GetFunctionConcurrency(ctx context.Context, in *GetFunctionConcurrencyRequest) (*GetFunctionConcurrencyResponse, error) {
-	f, _, err := s.find(ctx, deref(in.FunctionName, ""), nil)
+	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), nil)
 	if err != nil {
 		return nil, err
 	}
 	out := &GetFunctionConcurrencyResponse{}
 	if f.Reserved != nil {
-		out.ReservedConcurrentExecutions = ptr(*f.Reserved)
+		out.ReservedConcurrentExecutions = ptr.To(*f.Reserved)
 	}
 	return out, nil
 }
 
 // DeleteFunctionConcurrency removes the function's reservation.
 func (s *Service) DeleteFunctionConcurrency(ctx context.Context, in *DeleteFunctionConcurrencyRequest) error {
-	_, err := s.updateMeta(ctx, deref(in.FunctionName, ""), func(f *function) error {
+	_, err := s.updateMeta(ctx, ptr.ValueOr(in.FunctionName, ""), func(f *function) error {
 		f.Reserved = nil
 		return nil
 	})
@@ -78,12 +79,12 @@ func (s *Service) GetAccountSettings(ctx context.Context, _ *GetAccountSettingsR
 	s.mu.RUnlock()
 	return &GetAccountSettingsResponse{
 		AccountLimit: &AccountLimit{
-			CodeSizeUnzipped:               ptr(int64(262144000)),
-			CodeSizeZipped:                 ptr(int64(52428800)),
-			ConcurrentExecutions:           ptr(int32(s.cfg.AccountConcurrency)),
-			TotalCodeSize:                  ptr(int64(80530636800)),
-			UnreservedConcurrentExecutions: ptr(int32(s.cfg.AccountConcurrency) - reserved),
+			CodeSizeUnzipped:               ptr.To(int64(262144000)),
+			CodeSizeZipped:                 ptr.To(int64(52428800)),
+			ConcurrentExecutions:           ptr.To(int32(s.cfg.AccountConcurrency)),
+			TotalCodeSize:                  ptr.To(int64(80530636800)),
+			UnreservedConcurrentExecutions: ptr.To(int32(s.cfg.AccountConcurrency) - reserved),
 		},
-		AccountUsage: &AccountUsage{FunctionCount: ptr(count), TotalCodeSize: ptr(codeSize)},
+		AccountUsage: &AccountUsage{FunctionCount: ptr.To(count), TotalCodeSize: ptr.To(codeSize)},
 	}, nil
 }

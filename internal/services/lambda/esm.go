@@ -12,6 +12,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/eventpattern"
 	"github.com/nimbus-dev/nimbus/internal/events"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -54,22 +55,22 @@ func (m *mapping) arn() string {
 // configuration is the API's view of m, in the given state.
 func (m *mapping) configuration(state string) *EventSourceMappingConfiguration {
 	c := &EventSourceMappingConfiguration{
-		UUID: ptr(m.UUID), BatchSize: ptr(m.BatchSize), EventSourceArn: ptr(m.EventSourceArn),
-		EventSourceMappingArn: ptr(m.arn()), FunctionArn: ptr(arn.Lambda(m.Region, m.Account, m.Function)),
+		UUID: ptr.To(m.UUID), BatchSize: ptr.To(m.BatchSize), EventSourceArn: ptr.To(m.EventSourceArn),
+		EventSourceMappingArn: ptr.To(m.arn()), FunctionArn: ptr.To(arn.Lambda(m.Region, m.Account, m.Function)),
 		FunctionResponseTypes: append([]string{}, m.ResponseTypes...), LastModified: awsproto.NewTime(m.LastModified),
-		MaximumBatchingWindowInSeconds: ptr(m.WindowSeconds), State: ptr(state), StateTransitionReason: ptr("USER_INITIATED"),
+		MaximumBatchingWindowInSeconds: ptr.To(m.WindowSeconds), State: ptr.To(state), StateTransitionReason: ptr.To("USER_INITIATED"),
 	}
 	if len(m.Filters) > 0 {
 		c.FilterCriteria = &FilterCriteria{}
 		for _, f := range m.Filters {
-			c.FilterCriteria.Filters = append(c.FilterCriteria.Filters, Filter{Pattern: ptr(f)})
+			c.FilterCriteria.Filters = append(c.FilterCriteria.Filters, Filter{Pattern: ptr.To(f)})
 		}
 	}
 	if m.MaxConcurrency > 0 {
-		c.ScalingConfig = &ScalingConfig{MaximumConcurrency: ptr(m.MaxConcurrency)}
+		c.ScalingConfig = &ScalingConfig{MaximumConcurrency: ptr.To(m.MaxConcurrency)}
 	}
 	if m.LastResult != "" {
-		c.LastProcessingResult = ptr(m.LastResult)
+		c.LastProcessingResult = ptr.To(m.LastResult)
 	}
 	return c
 }
@@ -108,12 +109,12 @@ func (ms mappingSettings) apply(m *mapping) error {
 		m.ResponseTypes = ms.ResponseTypes
 	}
 	if ms.Scaling != nil {
-		m.MaxConcurrency = deref(ms.Scaling.MaximumConcurrency, 0)
+		m.MaxConcurrency = ptr.ValueOr(ms.Scaling.MaximumConcurrency, 0)
 	}
 	if ms.Filter != nil {
 		m.Filters = nil
 		for _, f := range ms.Filter.Filters {
-			m.Filters = append(m.Filters, deref(f.Pattern, ""))
+			m.Filters = append(m.Filters, ptr.ValueOr(f.Pattern, ""))
 		}
 	}
 	switch {
@@ -152,11 +153,11 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 	if err := unsupportedMappingParams(in); err != nil {
 		return nil, err
 	}
-	f, _, err := s.find(ctx, deref(in.FunctionName, ""), nil)
+	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), nil)
 	if err != nil {
 		return nil, err
 	}
-	source := deref(in.EventSourceArn, "")
+	source := ptr.ValueOr(in.EventSourceArn, "")
 	a, perr := arn.Parse(source)
 	switch {
 	case source == "":
@@ -221,7 +222,7 @@ func unsupportedMappingParams(in *CreateEventSourceMappingRequest) error {
 
 // GetEventSourceMapping returns a mapping by UUID.
 func (s *Service) GetEventSourceMapping(ctx context.Context, in *GetEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
-	m, err := s.findMapping(ctx, deref(in.UUID, ""))
+	m, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -246,14 +247,14 @@ func (s *Service) findMapping(ctx context.Context, uuid string) (*mapping, error
 func (s *Service) ListEventSourceMappings(ctx context.Context, in *ListEventSourceMappingsRequest) (*ListEventSourceMappingsResponse, error) {
 	info := awsproto.Info(ctx)
 	fn := ""
-	if name := deref(in.FunctionName, ""); name != "" {
+	if name := ptr.ValueOr(in.FunctionName, ""); name != "" {
 		t, err := resolve(ctx, name, nil)
 		if err != nil {
 			return nil, err
 		}
 		fn = t.key.Name
 	}
-	source := deref(in.EventSourceArn, "")
+	source := ptr.ValueOr(in.EventSourceArn, "")
 	var list []*mapping
 	s.esmMu.Lock()
 	for _, r := range s.mappings {
@@ -266,15 +267,15 @@ func (s *Service) ListEventSourceMappings(ctx context.Context, in *ListEventSour
 	s.esmMu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].UUID < list[j].UUID })
 	start := 0
-	if marker := deref(in.Marker, ""); marker != "" {
+	if marker := ptr.ValueOr(in.Marker, ""); marker != "" {
 		start = sort.Search(len(list), func(i int) bool { return list[i].UUID > marker })
 	}
-	limit := int(deref(in.MaxItems, 100))
+	limit := int(ptr.ValueOr(in.MaxItems, 100))
 	out := &ListEventSourceMappingsResponse{EventSourceMappings: []EventSourceMappingConfiguration{}}
 	for i := start; i < len(list) && len(out.EventSourceMappings) < limit; i++ {
 		out.EventSourceMappings = append(out.EventSourceMappings, *list[i].configuration(list[i].state()))
 		if len(out.EventSourceMappings) == limit && i+1 < len(list) {
-			out.NextMarker = ptr(list[i].UUID)
+			out.NextMarker = ptr.To(list[i].UUID)
 		}
 	}
 	return out, nil
@@ -282,11 +283,11 @@ func (s *Service) ListEventSourceMappings(ctx context.Context, in *ListEventSour
 
 // UpdateEventSourceMapping changes a mapping's settings or function.
 func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
-	m, err := s.findMapping(ctx, deref(in.UUID, ""))
+	m, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
 	if err != nil {
 		return nil, err
 	}
-	if name := deref(in.FunctionName, ""); name != "" {
+	if name := ptr.ValueOr(in.FunctionName, ""); name != "" {
 		f, _, err := s.find(ctx, name, nil)
 		if err != nil {
 			return nil, err
@@ -314,7 +315,7 @@ func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventS
 
 // DeleteEventSourceMapping deletes a mapping; its pollers stop.
 func (s *Service) DeleteEventSourceMapping(ctx context.Context, in *DeleteEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
-	m, err := s.findMapping(ctx, deref(in.UUID, ""))
+	m, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
 	if err != nil {
 		return nil, err
 	}

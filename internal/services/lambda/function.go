@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // latest is the only version until versions are published.
@@ -103,51 +104,51 @@ const (
 func (f *function) configuration(v view) *FunctionConfiguration {
 	c := &FunctionConfiguration{
 		Architectures:    []string{f.Architecture},
-		CodeSha256:       ptr(f.CodeSHA256),
-		CodeSize:         ptr(f.CodeSize),
-		Description:      ptr(f.Description),
-		EphemeralStorage: &EphemeralStorage{Size: ptr(f.Ephemeral)},
-		FunctionArn:      ptr(f.arn()),
-		FunctionName:     ptr(f.Name),
-		Handler:          ptr(f.Handler),
-		LastModified:     ptr(f.LastModified.UTC().Format(lastModifiedFormat)),
-		LoggingConfig:    &LoggingConfig{LogFormat: ptr("Text"), LogGroup: ptr(f.logGroup())},
-		MemorySize:       ptr(f.MemorySize),
-		PackageType:      ptr("Zip"),
-		RevisionId:       ptr(f.RevisionID),
-		Role:             ptr(f.Role),
-		Runtime:          ptr(f.Runtime),
-		SnapStart:        &SnapStartResponse{ApplyOn: ptr("None"), OptimizationStatus: ptr("Off")},
-		Timeout:          ptr(f.Timeout),
-		TracingConfig:    &TracingConfigResponse{Mode: ptr(f.tracingMode())},
-		Version:          ptr(latest),
+		CodeSha256:       ptr.To(f.CodeSHA256),
+		CodeSize:         ptr.To(f.CodeSize),
+		Description:      ptr.To(f.Description),
+		EphemeralStorage: &EphemeralStorage{Size: ptr.To(f.Ephemeral)},
+		FunctionArn:      ptr.To(f.arn()),
+		FunctionName:     ptr.To(f.Name),
+		Handler:          ptr.To(f.Handler),
+		LastModified:     ptr.To(f.LastModified.UTC().Format(lastModifiedFormat)),
+		LoggingConfig:    &LoggingConfig{LogFormat: ptr.To("Text"), LogGroup: ptr.To(f.logGroup())},
+		MemorySize:       ptr.To(f.MemorySize),
+		PackageType:      ptr.To("Zip"),
+		RevisionId:       ptr.To(f.RevisionID),
+		Role:             ptr.To(f.Role),
+		Runtime:          ptr.To(f.Runtime),
+		SnapStart:        &SnapStartResponse{ApplyOn: ptr.To("None"), OptimizationStatus: ptr.To("Off")},
+		Timeout:          ptr.To(f.Timeout),
+		TracingConfig:    &TracingConfigResponse{Mode: ptr.To(f.tracingMode())},
+		Version:          ptr.To(latest),
 	}
 	if f.Environment != nil {
 		c.Environment = &EnvironmentResponse{Variables: f.Environment}
 	}
 	if f.DeadLetter != "" {
-		c.DeadLetterConfig = &DeadLetterConfig{TargetArn: ptr(f.DeadLetter)}
+		c.DeadLetterConfig = &DeadLetterConfig{TargetArn: ptr.To(f.DeadLetter)}
 	}
 	if f.KMSKeyArn != "" {
-		c.KMSKeyArn = ptr(f.KMSKeyArn)
+		c.KMSKeyArn = ptr.To(f.KMSKeyArn)
 	}
 	if f.Vpc != nil {
 		c.VpcConfig = &VpcConfigResponse{SubnetIds: f.Vpc.SubnetIds, SecurityGroupIds: f.Vpc.SecurityGroupIds,
-			Ipv6AllowedForDualStack: f.Vpc.Ipv6AllowedForDualStack, VpcId: ptr("")}
+			Ipv6AllowedForDualStack: f.Vpc.Ipv6AllowedForDualStack, VpcId: ptr.To("")}
 	}
 	switch v {
 	case viewCreated:
-		c.State = ptr("Pending")
-		c.StateReason = ptr("The function is being created.")
-		c.StateReasonCode = ptr("Creating")
+		c.State = ptr.To("Pending")
+		c.StateReason = ptr.To("The function is being created.")
+		c.StateReasonCode = ptr.To("Creating")
 	case viewUpdated:
-		c.State = ptr("Active")
-		c.LastUpdateStatus = ptr("InProgress")
-		c.LastUpdateStatusReason = ptr("The function is being created.")
-		c.LastUpdateStatusReasonCode = ptr("Creating")
+		c.State = ptr.To("Active")
+		c.LastUpdateStatus = ptr.To("InProgress")
+		c.LastUpdateStatusReason = ptr.To("The function is being created.")
+		c.LastUpdateStatusReasonCode = ptr.To("Creating")
 	case viewGet:
-		c.State = ptr("Active")
-		c.LastUpdateStatus = ptr("Successful")
+		c.State = ptr.To("Active")
+		c.LastUpdateStatus = ptr.To("Successful")
 	}
 	return c
 }
@@ -159,18 +160,9 @@ func (f *function) tracingMode() string {
 	return f.TracingMode
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func nonNilMap(m map[string]string) map[string]string {
 	if m == nil {
 		return map[string]string{}
 	}
 	return m
-}
-
-func deref[T any](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
 }

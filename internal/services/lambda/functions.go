@@ -9,6 +9,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 )
 
@@ -21,7 +22,7 @@ const (
 
 // CreateFunction stores a new function and unpacks its code.
 func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest) (*FunctionConfiguration, error) {
-	t, err := resolve(ctx, deref(in.FunctionName, ""), nil)
+	t, err := resolve(ctx, ptr.ValueOr(in.FunctionName, ""), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -31,10 +32,10 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if len(t.key.Name) > maxNameLength {
 		return nil, ErrInvalidParameterValueException("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to %d", t.key.Name, maxNameLength)
 	}
-	if deref(in.PackageType, "Zip") != "Zip" {
+	if ptr.ValueOr(in.PackageType, "Zip") != "Zip" {
 		return nil, ErrInvalidParameterValueException("PackageType Image is not supported by Nimbus yet; deploy a zip package")
 	}
-	if err := unsupported(deref(in.Publish, false), in.Layers, in.LoggingConfig); err != nil {
+	if err := unsupported(ptr.ValueOr(in.Publish, false), in.Layers, in.LoggingConfig); err != nil {
 		return nil, err
 	}
 	if in.Runtime == nil || in.Handler == nil {
@@ -93,7 +94,7 @@ func unsupported(publish bool, layers []string, logging *LoggingConfig) error {
 		return ErrInvalidParameterValueException("Publish is not supported by Nimbus yet: functions have only the $LATEST version")
 	case len(layers) > 0:
 		return ErrInvalidParameterValueException("Layers are not supported by Nimbus yet")
-	case logging != nil && deref(logging.LogFormat, "Text") != "Text":
+	case logging != nil && ptr.ValueOr(logging.LogFormat, "Text") != "Text":
 		return ErrInvalidParameterValueException("LoggingConfig LogFormat JSON is not supported by Nimbus yet")
 	case logging != nil && logging.LogGroup != nil:
 		return ErrInvalidParameterValueException("LoggingConfig LogGroup is not supported by Nimbus yet: functions log to /aws/lambda/<name>")
@@ -119,27 +120,27 @@ func zipOf(code *FunctionCode) ([]byte, error) {
 // GetFunction answers the function's configuration, code location, tags
 // and reserved concurrency.
 func (s *Service) GetFunction(ctx context.Context, in *GetFunctionRequest) (*GetFunctionResponse, error) {
-	f, _, err := s.find(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
 	out := &GetFunctionResponse{
 		Configuration: f.configuration(viewGet),
 		Code: &FunctionCodeLocation{
-			RepositoryType: ptr("S3"),
-			Location:       ptr(s.codeLocation(awsproto.Info(ctx), f.CodeHex)),
+			RepositoryType: ptr.To("S3"),
+			Location:       ptr.To(s.codeLocation(awsproto.Info(ctx), f.CodeHex)),
 		},
 		Tags: f.Tags,
 	}
 	if f.Reserved != nil {
-		out.Concurrency = &Concurrency{ReservedConcurrentExecutions: ptr(*f.Reserved)}
+		out.Concurrency = &Concurrency{ReservedConcurrentExecutions: ptr.To(*f.Reserved)}
 	}
 	return out, nil
 }
 
 // GetFunctionConfiguration answers the function's configuration.
 func (s *Service) GetFunctionConfiguration(ctx context.Context, in *GetFunctionConfigurationRequest) (*FunctionConfiguration, error) {
-	f, _, err := s.find(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +152,8 @@ func (s *Service) GetFunctionConfiguration(ctx context.Context, in *GetFunctionC
 // functions, as on AWS.
 func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (*ListFunctionsResponse, error) {
 	info := awsproto.Info(ctx)
-	limit := min(int(deref(in.MaxItems, maxListItems)), maxListItems)
-	marker := deref(in.Marker, "")
+	limit := min(int(ptr.ValueOr(in.MaxItems, maxListItems)), maxListItems)
+	marker := ptr.ValueOr(in.Marker, "")
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var names []string
@@ -165,13 +166,13 @@ func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (
 	out := &ListFunctionsResponse{Functions: []FunctionConfiguration{}}
 	for i, name := range names {
 		if i == limit {
-			out.NextMarker = ptr(names[i-1])
+			out.NextMarker = ptr.To(names[i-1])
 			break
 		}
 		c := s.functions[functionKey{info.Account, info.Region, name}].configuration(viewListed)
 		if in.FunctionVersion != nil {
 			// With FunctionVersion=ALL every version is listed by its qualified ARN.
-			c.FunctionArn = ptr(*c.FunctionArn + ":" + latest)
+			c.FunctionArn = ptr.To(*c.FunctionArn + ":" + latest)
 		}
 		out.Functions = append(out.Functions, *c)
 	}
@@ -181,7 +182,7 @@ func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (
 // UpdateFunctionCode replaces the function's code; warm instances of the
 // old code are retired. With DryRun nothing changes.
 func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCodeRequest) (*FunctionConfiguration, error) {
-	if err := unsupported(deref(in.Publish, false), nil, nil); err != nil {
+	if err := unsupported(ptr.ValueOr(in.Publish, false), nil, nil); err != nil {
 		return nil, err
 	}
 	code := &FunctionCode{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, ImageUri: in.ImageUri}
@@ -189,8 +190,8 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 	if err != nil {
 		return nil, err
 	}
-	if deref(in.DryRun, false) {
-		f, _, err := s.find(ctx, deref(in.FunctionName, ""), nil)
+	if ptr.ValueOr(in.DryRun, false) {
+		f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -199,7 +200,7 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		c.CodeSize = int64(len(zip))
 		return c.configuration(viewGet), nil
 	}
-	return s.update(ctx, deref(in.FunctionName, ""), in.RevisionId, func(f *function) error {
+	return s.update(ctx, ptr.ValueOr(in.FunctionName, ""), in.RevisionId, func(f *function) error {
 		if len(in.Architectures) == 1 {
 			f.Architecture = in.Architectures[0]
 		}
@@ -216,7 +217,7 @@ func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFun
 	if err := unsupported(false, in.Layers, in.LoggingConfig); err != nil {
 		return nil, err
 	}
-	return s.update(ctx, deref(in.FunctionName, ""), in.RevisionId, func(f *function) error {
+	return s.update(ctx, ptr.ValueOr(in.FunctionName, ""), in.RevisionId, func(f *function) error {
 		settings{
 			Runtime: in.Runtime, Handler: in.Handler, Role: in.Role, Description: in.Description,
 			MemorySize: in.MemorySize, Timeout: in.Timeout, EphemeralStorage: in.EphemeralStorage,
@@ -255,10 +256,10 @@ func (c settings) apply(f *function) {
 		f.Environment = nonNilMap(c.Environment.Variables)
 	}
 	if c.DeadLetterConfig != nil {
-		f.DeadLetter = deref(c.DeadLetterConfig.TargetArn, "")
+		f.DeadLetter = ptr.ValueOr(c.DeadLetterConfig.TargetArn, "")
 	}
 	if c.TracingConfig != nil {
-		f.TracingMode = deref(c.TracingConfig.Mode, "")
+		f.TracingMode = ptr.ValueOr(c.TracingConfig.Mode, "")
 	}
 	if c.VpcConfig != nil {
 		f.Vpc = c.VpcConfig
@@ -324,7 +325,7 @@ func (s *Service) updateMeta(ctx context.Context, name string, change func(*func
 func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest) (*DeleteFunctionResponse, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	f, t, err := s.find(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	f, t, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +336,7 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 		return nil, err
 	}
 	s.cfg.Runner.Retire(f.Account, f.Region, f.Name)
-	return &DeleteFunctionResponse{StatusCode: ptr(int32(204))}, nil
+	return &DeleteFunctionResponse{StatusCode: ptr.To(int32(204))}, nil
 }
 
 // knownRuntimes is Lambda's list of runtimes, as its error message gives it.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 	"github.com/nimbus-dev/nimbus/internal/trace"
 )
@@ -24,7 +25,7 @@ const (
 // Invoke runs the function synchronously (RequestResponse), queues it
 // (Event) or only checks the call (DryRun).
 func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*InvocationResponse, error) {
-	f, t, err := s.findVersion(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	f, t, err := s.findVersion(ctx, ptr.ValueOr(in.FunctionName, ""), in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +33,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	}
-	invocationType := deref(in.InvocationType, "RequestResponse")
+	invocationType := ptr.ValueOr(in.InvocationType, "RequestResponse")
 	switch invocationType {
 	case "RequestResponse":
 		if len(payload) > maxSyncPayload {
@@ -50,12 +51,12 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 	hdr := trace.Continue(trace.Parse(info.TraceHeader), s.cfg.Clock.Now())
 	switch invocationType {
 	case "DryRun":
-		return &InvocationResponse{StatusCode: ptr(int32(http.StatusNoContent))}, nil
+		return &InvocationResponse{StatusCode: ptr.To(int32(http.StatusNoContent))}, nil
 	case "Event":
 		if err := s.enqueueAsync(f, t, info.ID, payload, hdr); err != nil {
 			return nil, err
 		}
-		return &InvocationResponse{StatusCode: ptr(int32(http.StatusAccepted))}, nil
+		return &InvocationResponse{StatusCode: ptr.To(int32(http.StatusAccepted))}, nil
 	}
 
 	var clientContext string
@@ -66,7 +67,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 		}
 		clientContext = string(raw)
 	}
-	tail := deref(in.LogType, "None") == "Tail"
+	tail := ptr.ValueOr(in.LogType, "None") == "Tail"
 	// As on AWS, a run outlives a caller that hangs up; its deadline bounds it.
 	resp, err := s.cfg.Runner.Invoke(context.WithoutCancel(ctx), s.runtimeFunction(f), &runtime.Request{
 		ID:            info.ID,
@@ -80,15 +81,15 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 		return nil, invokeError(err)
 	}
 	out := &InvocationResponse{
-		StatusCode:      ptr(int32(http.StatusOK)),
+		StatusCode:      ptr.To(int32(http.StatusOK)),
 		Payload:         resp.Payload,
-		ExecutedVersion: ptr(latest),
+		ExecutedVersion: ptr.To(latest),
 	}
 	if resp.FunctionError != "" {
-		out.FunctionError = ptr(resp.FunctionError)
+		out.FunctionError = ptr.To(resp.FunctionError)
 	}
 	if tail {
-		out.LogResult = ptr(base64.StdEncoding.EncodeToString(resp.LogTail))
+		out.LogResult = ptr.To(base64.StdEncoding.EncodeToString(resp.LogTail))
 	}
 	return out, nil
 }

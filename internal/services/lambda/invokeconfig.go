@@ -6,6 +6,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // Defaults of asynchronous invocation, as on Lambda.
@@ -75,8 +76,8 @@ type eventInvokeConfigInput struct {
 }
 
 func (s *Service) putEventInvokeConfig(ctx context.Context, in eventInvokeConfigInput) (*FunctionEventInvokeConfig, error) {
-	if q := deref(in.qualifier, ""); q != "" && q != latest {
-		return nil, ErrResourceNotFoundException("Function not found: %s:%s", deref(in.name, ""), q)
+	if q := ptr.ValueOr(in.qualifier, ""); q != "" && q != latest {
+		return nil, ErrResourceNotFoundException("Function not found: %s:%s", ptr.ValueOr(in.name, ""), q)
 	}
 	if r := in.retries; r != nil && (*r < 0 || *r > 2) {
 		return nil, ErrInvalidParameterValueException("1 validation error detected: Value '%d' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 2", *r)
@@ -87,10 +88,10 @@ func (s *Service) putEventInvokeConfig(ctx context.Context, in eventInvokeConfig
 	var onSuccess, onFailure *string
 	if d := in.dest; d != nil {
 		if d.OnSuccess != nil {
-			onSuccess = ptr(deref(d.OnSuccess.Destination, ""))
+			onSuccess = ptr.To(ptr.ValueOr(d.OnSuccess.Destination, ""))
 		}
 		if d.OnFailure != nil {
-			onFailure = ptr(deref(d.OnFailure.Destination, ""))
+			onFailure = ptr.To(ptr.ValueOr(d.OnFailure.Destination, ""))
 		}
 	}
 	for _, d := range []*string{onSuccess, onFailure} {
@@ -101,7 +102,7 @@ func (s *Service) putEventInvokeConfig(ctx context.Context, in eventInvokeConfig
 		}
 	}
 	var out *FunctionEventInvokeConfig
-	_, err := s.updateMeta(ctx, deref(in.name, ""), func(f *function) error {
+	_, err := s.updateMeta(ctx, ptr.ValueOr(in.name, ""), func(f *function) error {
 		c := &invokeConfig{}
 		if !in.replaceAll && f.InvokeConfig != nil {
 			*c = *f.InvokeConfig
@@ -134,15 +135,15 @@ func (s *Service) putEventInvokeConfig(ctx context.Context, in eventInvokeConfig
 
 // view is the API's view of c, a configuration of f.
 func (c *invokeConfig) view(f *function) *FunctionEventInvokeConfig {
-	out := &FunctionEventInvokeConfig{FunctionArn: ptr(f.arn() + ":" + latest), LastModified: awsproto.NewTime(c.LastModified),
+	out := &FunctionEventInvokeConfig{FunctionArn: ptr.To(f.arn() + ":" + latest), LastModified: awsproto.NewTime(c.LastModified),
 		MaximumRetryAttempts: c.RetryAttempts, MaximumEventAgeInSeconds: c.MaxEventAge}
 	if c.OnSuccess != "" || c.OnFailure != "" {
 		out.DestinationConfig = &DestinationConfig{}
 		if c.OnSuccess != "" {
-			out.DestinationConfig.OnSuccess = &OnSuccess{Destination: ptr(c.OnSuccess)}
+			out.DestinationConfig.OnSuccess = &OnSuccess{Destination: ptr.To(c.OnSuccess)}
 		}
 		if c.OnFailure != "" {
-			out.DestinationConfig.OnFailure = &OnFailure{Destination: ptr(c.OnFailure)}
+			out.DestinationConfig.OnFailure = &OnFailure{Destination: ptr.To(c.OnFailure)}
 		}
 	}
 	return out
@@ -163,7 +164,7 @@ func (s *Service) UpdateFunctionEventInvokeConfig(ctx context.Context, in *Updat
 
 // GetFunctionEventInvokeConfig returns the function's configuration.
 func (s *Service) GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunctionEventInvokeConfigRequest) (*FunctionEventInvokeConfig, error) {
-	f, _, err := s.find(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), in.Qualifier)
 	if err != nil {
 		return nil, err
 	}
@@ -175,14 +176,14 @@ func (s *Service) GetFunctionEventInvokeConfig(ctx context.Context, in *GetFunct
 
 // DeleteFunctionEventInvokeConfig removes it: the defaults apply again.
 func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *DeleteFunctionEventInvokeConfigRequest) error {
-	f, _, err := s.find(ctx, deref(in.FunctionName, ""), in.Qualifier)
+	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), in.Qualifier)
 	if err != nil {
 		return err
 	}
 	if f.InvokeConfig == nil {
 		return ErrResourceNotFoundException("The function %s:%s doesn't have an EventInvokeConfig", f.arn(), latest)
 	}
-	_, err = s.updateMeta(ctx, deref(in.FunctionName, ""), func(f *function) error {
+	_, err = s.updateMeta(ctx, ptr.ValueOr(in.FunctionName, ""), func(f *function) error {
 		f.InvokeConfig = nil
 		return nil
 	})
@@ -192,12 +193,12 @@ func (s *Service) DeleteFunctionEventInvokeConfig(ctx context.Context, in *Delet
 // ListFunctionEventInvokeConfigs lists the function's configurations: at
 // most one, as Nimbus has no versions or aliases yet.
 func (s *Service) ListFunctionEventInvokeConfigs(ctx context.Context, in *ListFunctionEventInvokeConfigsRequest) (*ListFunctionEventInvokeConfigsResponse, error) {
-	f, _, err := s.find(ctx, deref(in.FunctionName, ""), nil)
+	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), nil)
 	if err != nil {
 		return nil, err
 	}
 	out := &ListFunctionEventInvokeConfigsResponse{FunctionEventInvokeConfigs: []FunctionEventInvokeConfig{}}
-	if f.InvokeConfig != nil && deref(in.Marker, "") == "" {
+	if f.InvokeConfig != nil && ptr.ValueOr(in.Marker, "") == "" {
 		out.FunctionEventInvokeConfigs = append(out.FunctionEventInvokeConfigs, *f.InvokeConfig.view(f))
 	}
 	return out, nil

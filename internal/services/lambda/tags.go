@@ -3,6 +3,8 @@ package lambda
 import (
 	"context"
 	"strings"
+
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // taggedFunction checks a tagging Resource parameter: an unqualified
@@ -23,7 +25,7 @@ func taggedFunction(ctx context.Context, resource string) (string, error) {
 
 // TagResource adds tags to a function.
 func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) error {
-	name, err := taggedFunction(ctx, deref(in.Resource, ""))
+	name, err := taggedFunction(ctx, ptr.ValueOr(in.Resource, ""))
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) error
 
 // UntagResource removes tags from a function.
 func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) error {
-	name, err := taggedFunction(ctx, deref(in.Resource, ""))
+	name, err := taggedFunction(ctx, ptr.ValueOr(in.Resource, ""))
 	if err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) e
 
 // ListTags answers a function's tags.
 func (s *Service) ListTags(ctx context.Context, in *ListTagsRequest) (*ListTagsResponse, error) {
-	name, err := taggedFunction(ctx, deref(in.Resource, ""))
+	name, err := taggedFunction(ctx, ptr.ValueOr(in.Resource, ""))
 	if err != nil {
 		return nil, err
 	}

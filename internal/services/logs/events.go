@@ -11,6 +11,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/logevent"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -91,14 +92,14 @@ func (s *Service) appendLocked(b *storage.Batch, account, region, group string, 
 		st.Seq++
 		b.Set(eventKey(prefix, uint64(e.ts), st.Seq), encodeEvent(now, e.message))
 		if st.FirstEvent == nil || e.ts < *st.FirstEvent {
-			st.FirstEvent = ptr(e.ts)
+			st.FirstEvent = ptr.To(e.ts)
 		}
 		if st.LastEvent == nil || e.ts > *st.LastEvent {
-			st.LastEvent = ptr(e.ts)
+			st.LastEvent = ptr.To(e.ts)
 		}
 		st.Bytes += int64(len(e.message))
 	}
-	st.LastIngestion = ptr(now)
+	st.LastIngestion = ptr.To(now)
 	b.Set(streamKey(account, region, group, st.Name), mustJSON(st))
 }
 
@@ -120,11 +121,11 @@ func retentionCutoff(days int32, now int64) int64 {
 // in rejectedLogEventsInfo; the others are stored.
 func (s *Service) PutLogEvents(ctx context.Context, in *PutLogEventsRequest) (*PutLogEventsResponse, error) {
 	info := awsproto.Info(ctx)
-	group, stream := deref(in.LogGroupName), deref(in.LogStreamName)
+	group, stream := ptr.Value(in.LogGroupName), ptr.Value(in.LogStreamName)
 	size := 0
 	for i, e := range in.LogEvents {
-		size += len(deref(e.Message)) + eventOverhead
-		if i > 0 && deref(e.Timestamp) < deref(in.LogEvents[i-1].Timestamp) {
+		size += len(ptr.Value(e.Message)) + eventOverhead
+		if i > 0 && ptr.Value(e.Timestamp) < ptr.Value(in.LogEvents[i-1].Timestamp) {
 			return nil, ErrInvalidParameterException("Log events in a single PutLogEvents request must be in chronological order.")
 		}
 	}
@@ -159,7 +160,7 @@ func (s *Service) PutLogEvents(ctx context.Context, in *PutLogEventsRequest) (*P
 		}
 	}
 	return &PutLogEventsResponse{
-		NextSequenceToken:     ptr(sequenceToken(st.Seq)),
+		NextSequenceToken:     ptr.To(sequenceToken(st.Seq)),
 		RejectedLogEventsInfo: rejected,
 	}, nil
 }
@@ -173,7 +174,7 @@ func classify(events []InputLogEvent, now, expiredBefore int64) ([]newEvent, *Re
 	tooNewAfter := now + maxEventSkew.Milliseconds()
 	tooOldEnd, expiredEnd, tooNewStart := 0, 0, len(events)
 	for i, e := range events {
-		switch ts := deref(e.Timestamp); {
+		switch ts := ptr.Value(e.Timestamp); {
 		case ts < tooOldBefore:
 			tooOldEnd = i + 1
 		case ts < expiredBefore:
@@ -186,19 +187,19 @@ func classify(events []InputLogEvent, now, expiredBefore int64) ([]newEvent, *Re
 	if tooOldEnd > 0 || expiredEnd > 0 || tooNewStart < len(events) {
 		rejected = &RejectedLogEventsInfo{}
 		if tooOldEnd > 0 {
-			rejected.TooOldLogEventEndIndex = ptr(int32(tooOldEnd))
+			rejected.TooOldLogEventEndIndex = ptr.To(int32(tooOldEnd))
 		}
 		if expiredEnd > 0 {
-			rejected.ExpiredLogEventEndIndex = ptr(int32(expiredEnd))
+			rejected.ExpiredLogEventEndIndex = ptr.To(int32(expiredEnd))
 		}
 		if tooNewStart < len(events) {
-			rejected.TooNewLogEventStartIndex = ptr(int32(tooNewStart))
+			rejected.TooNewLogEventStartIndex = ptr.To(int32(tooNewStart))
 		}
 	}
 	start := max(tooOldEnd, expiredEnd)
 	accepted := make([]newEvent, 0, max(tooNewStart-start, 0))
 	for _, e := range events[start:max(start, tooNewStart)] {
-		accepted = append(accepted, newEvent{ts: deref(e.Timestamp), message: deref(e.Message)})
+		accepted = append(accepted, newEvent{ts: ptr.Value(e.Timestamp), message: ptr.Value(e.Message)})
 	}
 	return accepted, rejected
 }
@@ -258,7 +259,7 @@ func (s *Service) GetLogEvents(ctx context.Context, in *GetLogEventsRequest) (*G
 	if err != nil {
 		return nil, err
 	}
-	stream := deref(in.LogStreamName)
+	stream := ptr.Value(in.LogStreamName)
 	g, err := s.mustGroup(info.Account, info.Region, group)
 	if err != nil {
 		return nil, err
@@ -280,7 +281,7 @@ func (s *Service) GetLogEvents(ctx context.Context, in *GetLogEventsRequest) (*G
 	if in.EndTime != nil {
 		r.hi = uint64(*in.EndTime)
 	}
-	forward, pos := deref(in.StartFromHead), eventPos{r.lo, 0}
+	forward, pos := ptr.Value(in.StartFromHead), eventPos{r.lo, 0}
 	if !forward {
 		pos = eventPos{r.hi, 0}
 	}
@@ -306,21 +307,21 @@ func (s *Service) GetLogEvents(ctx context.Context, in *GetLogEventsRequest) (*G
 	out := &GetLogEventsResponse{Events: make([]OutputLogEvent, 0, len(events))}
 	for _, e := range events {
 		out.Events = append(out.Events, OutputLogEvent{
-			Timestamp:     ptr(int64(e.pos.ts)),
-			Message:       ptr(e.message),
-			IngestionTime: ptr(e.ingestion),
+			Timestamp:     ptr.To(int64(e.pos.ts)),
+			Message:       ptr.To(e.message),
+			IngestionTime: ptr.To(e.ingestion),
 		})
 	}
 	switch {
 	case len(events) > 0:
-		out.NextForwardToken = ptr(eventToken(true, events[len(events)-1].pos))
-		out.NextBackwardToken = ptr(eventToken(false, events[0].pos))
+		out.NextForwardToken = ptr.To(eventToken(true, events[len(events)-1].pos))
+		out.NextBackwardToken = ptr.To(eventToken(false, events[0].pos))
 	case forward:
-		out.NextForwardToken = ptr(eventToken(true, pos))
-		out.NextBackwardToken = ptr(eventToken(false, eventPos{pos.ts, pos.seq + 1}))
+		out.NextForwardToken = ptr.To(eventToken(true, pos))
+		out.NextBackwardToken = ptr.To(eventToken(false, eventPos{pos.ts, pos.seq + 1}))
 	default:
-		out.NextBackwardToken = ptr(eventToken(false, pos))
-		out.NextForwardToken = ptr(eventToken(true, pos.pred()))
+		out.NextBackwardToken = ptr.To(eventToken(false, pos))
+		out.NextForwardToken = ptr.To(eventToken(true, pos.pred()))
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -54,7 +55,7 @@ func (s *Service) mustGroup(account, region, name string) (*groupRecord, error) 
 // retention policy is put.
 func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupRequest) error {
 	info := awsproto.Info(ctx)
-	name := deref(in.LogGroupName)
+	name := ptr.Value(in.LogGroupName)
 	defer s.lockGroup(info.Account, info.Region, name)()
 	g, err := s.loadGroup(info.Account, info.Region, name)
 	if err != nil {
@@ -66,9 +67,9 @@ func (s *Service) CreateLogGroup(ctx context.Context, in *CreateLogGroupRequest)
 	g = &groupRecord{
 		Name:               name,
 		Created:            s.nowMillis(),
-		Class:              deref(in.LogGroupClass),
-		KmsKeyID:           deref(in.KmsKeyId),
-		DeletionProtection: deref(in.DeletionProtectionEnabled),
+		Class:              ptr.Value(in.LogGroupClass),
+		KmsKeyID:           ptr.Value(in.KmsKeyId),
+		DeletionProtection: ptr.Value(in.DeletionProtectionEnabled),
 	}
 	if g.Class == "" {
 		g.Class = "STANDARD"
@@ -92,7 +93,7 @@ func (s *Service) createGroupLocked(b *storage.Batch, account, region, name stri
 // DeleteLogGroup deletes a log group with its streams and events.
 func (s *Service) DeleteLogGroup(ctx context.Context, in *DeleteLogGroupRequest) error {
 	info := awsproto.Info(ctx)
-	name := deref(in.LogGroupName)
+	name := ptr.Value(in.LogGroupName)
 	defer s.lockGroup(info.Account, info.Region, name)()
 	if _, err := s.mustGroup(info.Account, info.Region, name); err != nil {
 		return err
@@ -121,12 +122,12 @@ func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsRe
 	if in.LogGroupNamePrefix != nil && in.LogGroupNamePattern != nil {
 		return nil, ErrInvalidParameterException("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
 	}
-	limit := int(deref(in.Limit))
+	limit := int(ptr.Value(in.Limit))
 	if limit == 0 {
 		limit = defaultDescribeLimit
 	}
 	all := groupsPrefix(info.Account, info.Region)
-	prefix := append(slices.Clip(all), deref(in.LogGroupNamePrefix)...)
+	prefix := append(slices.Clip(all), ptr.Value(in.LogGroupNamePrefix)...)
 	start := prefix
 	if in.NextToken != nil {
 		var tok groupsToken
@@ -136,7 +137,7 @@ func (s *Service) DescribeLogGroups(ctx context.Context, in *DescribeLogGroupsRe
 		start = after(groupKey(info.Account, info.Region, tok.After))
 	}
 	wanted := identifierSet(info, in.LogGroupIdentifiers)
-	pattern := deref(in.LogGroupNamePattern)
+	pattern := ptr.Value(in.LogGroupNamePattern)
 	var groups []*groupRecord
 	more := false
 	err := s.db.ScanFrom(prefix, start, func(k, v []byte) error {
@@ -194,23 +195,23 @@ func identifierSet(info *awsproto.RequestInfo, ids []string) map[string]bool {
 func (s *Service) describeGroup(info *awsproto.RequestInfo, g *groupRecord, full bool) (LogGroup, error) {
 	arn := groupARN(info.Region, info.Account, g.Name)
 	lg := LogGroup{
-		Arn:               ptr(arn + ":*"),
-		LogGroupArn:       ptr(arn),
-		LogGroupName:      ptr(g.Name),
-		CreationTime:      ptr(g.Created),
-		LogGroupClass:     ptr(g.Class),
-		MetricFilterCount: ptr(int32(0)),
+		Arn:               ptr.To(arn + ":*"),
+		LogGroupArn:       ptr.To(arn),
+		LogGroupName:      ptr.To(g.Name),
+		CreationTime:      ptr.To(g.Created),
+		LogGroupClass:     ptr.To(g.Class),
+		MetricFilterCount: ptr.To(int32(0)),
 	}
 	if g.RetentionDays != 0 {
-		lg.RetentionInDays = ptr(g.RetentionDays)
+		lg.RetentionInDays = ptr.To(g.RetentionDays)
 	}
 	if g.KmsKeyID != "" {
-		lg.KmsKeyId = ptr(g.KmsKeyID)
+		lg.KmsKeyId = ptr.To(g.KmsKeyID)
 	}
 	if !full {
 		return lg, nil
 	}
-	lg.DeletionProtectionEnabled = ptr(g.DeletionProtection)
+	lg.DeletionProtectionEnabled = ptr.To(g.DeletionProtection)
 	var stored int64
 	err := s.db.Scan(streamsPrefix(info.Account, info.Region, g.Name), func(k, v []byte) error {
 		var st streamRecord
@@ -223,7 +224,7 @@ func (s *Service) describeGroup(info *awsproto.RequestInfo, g *groupRecord, full
 	if err != nil {
 		return LogGroup{}, fmt.Errorf("summing stored bytes of %q: %w", g.Name, err)
 	}
-	lg.StoredBytes = ptr(stored)
+	lg.StoredBytes = ptr.To(stored)
 	return lg, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -28,18 +29,18 @@ func retentionList() string {
 // PutRetentionPolicy sets how many days a group keeps its events.
 func (s *Service) PutRetentionPolicy(ctx context.Context, in *PutRetentionPolicyRequest) error {
 	info := awsproto.Info(ctx)
-	days := deref(in.RetentionInDays)
+	days := ptr.Value(in.RetentionInDays)
 	if !validRetention(int(days)) {
 		// The model has no enum for Days, so the generated validator cannot
 		// check it; AWS reports it as a validation error (unrecorded).
 		return ErrInvalidParameterException("1 validation error detected: Value '%d' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [%s]", days, retentionList())
 	}
-	return s.setRetention(info, deref(in.LogGroupName), days)
+	return s.setRetention(info, ptr.Value(in.LogGroupName), days)
 }
 
 // DeleteRetentionPolicy makes a group keep its events forever.
 func (s *Service) DeleteRetentionPolicy(ctx context.Context, in *DeleteRetentionPolicyRequest) error {
-	return s.setRetention(awsproto.Info(ctx), deref(in.LogGroupName), 0)
+	return s.setRetention(awsproto.Info(ctx), ptr.Value(in.LogGroupName), 0)
 }
 
 func (s *Service) setRetention(info *awsproto.RequestInfo, name string, days int32) error {
@@ -171,7 +172,7 @@ func (s *Service) firstEventFrom(prefix, start []byte) *int64 {
 	var first *int64
 	_ = s.db.ScanFrom(prefix, start, func(k, v []byte) error {
 		if e, err := decodeEvent(prefix, k, v); err == nil {
-			first = ptr(int64(e.pos.ts))
+			first = ptr.To(int64(e.pos.ts))
 		}
 		return storage.ErrStop
 	})

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -43,7 +44,7 @@ func (s *Service) FilterLogEvents(ctx context.Context, in *FilterLogEventsReques
 		// Unrecorded message.
 		return nil, ErrInvalidParameterException("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
 	}
-	pattern, err := parseFilterPattern(deref(in.FilterPattern))
+	pattern, err := parseFilterPattern(ptr.Value(in.FilterPattern))
 	if err != nil {
 		var bad patternError
 		errors.As(err, &bad)
@@ -122,12 +123,12 @@ func filtered(stream string, e event) FilteredLogEvent {
 	h := fnv.New64a()
 	h.Write([]byte(stream))
 	return FilteredLogEvent{
-		LogStreamName: ptr(stream),
-		Timestamp:     ptr(int64(e.pos.ts)),
-		Message:       ptr(e.message),
-		IngestionTime: ptr(e.ingestion),
+		LogStreamName: ptr.To(stream),
+		Timestamp:     ptr.To(int64(e.pos.ts)),
+		Message:       ptr.To(e.message),
+		IngestionTime: ptr.To(e.ingestion),
 		// 56 digits, like AWS's, unique within the group.
-		EventId: ptr(fmt.Sprintf("%020d%020d%016d", e.pos.ts, e.pos.seq, h.Sum64()%1e16)),
+		EventId: ptr.To(fmt.Sprintf("%020d%020d%016d", e.pos.ts, e.pos.seq, h.Sum64()%1e16)),
 	}
 }
 
@@ -148,7 +149,7 @@ func (s *Service) streamNames(info *awsproto.RequestInfo, group string, listed [
 		return names, nil
 	}
 	var names []string
-	p := append(slices.Clip(streamsPrefix(info.Account, info.Region, group)), deref(prefix)...)
+	p := append(slices.Clip(streamsPrefix(info.Account, info.Region, group)), ptr.Value(prefix)...)
 	err := s.db.Scan(p, func(k, v []byte) error {
 		var st streamRecord
 		if err := jsonRecord(k, v, &st); err != nil {

@@ -218,15 +218,3 @@ func decodeToken(token string, v any) error {
 	}
 	return nil
 }
-
-// Pointer helpers for the generated shapes.
-
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
-	}
-	return *p
-}
-
-func ptr[T any](v T) *T { return &v }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
@@ -43,7 +44,7 @@ func (s *Service) loadStream(account, region, group, name string) (*streamRecord
 // CreateLogStream creates a log stream in a log group.
 func (s *Service) CreateLogStream(ctx context.Context, in *CreateLogStreamRequest) error {
 	info := awsproto.Info(ctx)
-	group, name := deref(in.LogGroupName), deref(in.LogStreamName)
+	group, name := ptr.Value(in.LogGroupName), ptr.Value(in.LogStreamName)
 	defer s.lockGroup(info.Account, info.Region, group)()
 	if _, err := s.mustGroup(info.Account, info.Region, group); err != nil {
 		return err
@@ -65,7 +66,7 @@ func (s *Service) CreateLogStream(ctx context.Context, in *CreateLogStreamReques
 // DeleteLogStream deletes a log stream and its events.
 func (s *Service) DeleteLogStream(ctx context.Context, in *DeleteLogStreamRequest) error {
 	info := awsproto.Info(ctx)
-	group, name := deref(in.LogGroupName), deref(in.LogStreamName)
+	group, name := ptr.Value(in.LogGroupName), ptr.Value(in.LogStreamName)
 	defer s.lockGroup(info.Account, info.Region, group)()
 	if _, err := s.mustGroup(info.Account, info.Region, group); err != nil {
 		return err
@@ -102,7 +103,7 @@ func (s *Service) DescribeLogStreams(ctx context.Context, in *DescribeLogStreams
 	if err != nil {
 		return nil, err
 	}
-	byTime := deref(in.OrderBy) == "LastEventTime"
+	byTime := ptr.Value(in.OrderBy) == "LastEventTime"
 	if byTime && in.LogStreamNamePrefix != nil {
 		// Unrecorded message.
 		return nil, ErrInvalidParameterException("Cannot order by LastEventTime with a logStreamNamePrefix.")
@@ -117,16 +118,16 @@ func (s *Service) DescribeLogStreams(ctx context.Context, in *DescribeLogStreams
 			return nil, err
 		}
 	}
-	limit := int(deref(in.Limit))
+	limit := int(ptr.Value(in.Limit))
 	if limit == 0 {
 		limit = defaultDescribeLimit
 	}
 	var streams []*streamRecord
 	var more bool
 	if byTime {
-		streams, more, err = s.streamsByTime(info, group, deref(in.Descending), tok, limit)
+		streams, more, err = s.streamsByTime(info, group, ptr.Value(in.Descending), tok, limit)
 	} else {
-		streams, more, err = s.streamsByName(info, group, deref(in.LogStreamNamePrefix), deref(in.Descending), tok, limit)
+		streams, more, err = s.streamsByName(info, group, ptr.Value(in.LogStreamNamePrefix), ptr.Value(in.Descending), tok, limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing log streams of %q: %w", group, err)
@@ -224,17 +225,17 @@ func (s *Service) streamsByTime(info *awsproto.RequestInfo, group string, descen
 
 func describeStream(info *awsproto.RequestInfo, group string, st *streamRecord) LogStream {
 	ls := LogStream{
-		Arn:           ptr(streamARN(info.Region, info.Account, group, st.Name)),
-		LogStreamName: ptr(st.Name),
-		CreationTime:  ptr(st.Created),
+		Arn:           ptr.To(streamARN(info.Region, info.Account, group, st.Name)),
+		LogStreamName: ptr.To(st.Name),
+		CreationTime:  ptr.To(st.Created),
 		// Always 0 for streams since 2019, as on AWS.
-		StoredBytes: ptr(int64(0)),
+		StoredBytes: ptr.To(int64(0)),
 	}
 	if st.Seq > 0 {
 		ls.FirstEventTimestamp = st.FirstEvent
 		ls.LastEventTimestamp = st.LastEvent
 		ls.LastIngestionTime = st.LastIngestion
-		ls.UploadSequenceToken = ptr(sequenceToken(st.Seq))
+		ls.UploadSequenceToken = ptr.To(sequenceToken(st.Seq))
 	}
 	return ls
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // maxTags is how many tags a log group may carry.
@@ -13,14 +14,14 @@ const maxTags = 50
 
 // TagResource adds or replaces tags of the log group an ARN names.
 func (s *Service) TagResource(ctx context.Context, in *TagResourceRequest) error {
-	return s.editTags(ctx, deref(in.ResourceArn), true, func(tags map[string]string) {
+	return s.editTags(ctx, ptr.Value(in.ResourceArn), true, func(tags map[string]string) {
 		maps.Copy(tags, in.Tags)
 	})
 }
 
 // UntagResource removes tags of the log group an ARN names.
 func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) error {
-	return s.editTags(ctx, deref(in.ResourceArn), true, func(tags map[string]string) {
+	return s.editTags(ctx, ptr.Value(in.ResourceArn), true, func(tags map[string]string) {
 		for _, k := range in.TagKeys {
 			delete(tags, k)
 		}
@@ -29,7 +30,7 @@ func (s *Service) UntagResource(ctx context.Context, in *UntagResourceRequest) e
 
 // ListTagsForResource returns the tags of the log group an ARN names.
 func (s *Service) ListTagsForResource(ctx context.Context, in *ListTagsForResourceRequest) (*ListTagsForResourceResponse, error) {
-	tags, err := s.tags(ctx, deref(in.ResourceArn), true)
+	tags, err := s.tags(ctx, ptr.Value(in.ResourceArn), true)
 	if err != nil {
 		return nil, err
 	}
@@ -38,14 +39,14 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *ListTagsForResour
 
 // TagLogGroup is the older TagResource, by group name.
 func (s *Service) TagLogGroup(ctx context.Context, in *TagLogGroupRequest) error {
-	return s.editTags(ctx, deref(in.LogGroupName), false, func(tags map[string]string) {
+	return s.editTags(ctx, ptr.Value(in.LogGroupName), false, func(tags map[string]string) {
 		maps.Copy(tags, in.Tags)
 	})
 }
 
 // UntagLogGroup is the older UntagResource, by group name.
 func (s *Service) UntagLogGroup(ctx context.Context, in *UntagLogGroupRequest) error {
-	return s.editTags(ctx, deref(in.LogGroupName), false, func(tags map[string]string) {
+	return s.editTags(ctx, ptr.Value(in.LogGroupName), false, func(tags map[string]string) {
 		for _, k := range in.Tags {
 			delete(tags, k)
 		}
@@ -54,7 +55,7 @@ func (s *Service) UntagLogGroup(ctx context.Context, in *UntagLogGroupRequest) e
 
 // ListTagsLogGroup is the older ListTagsForResource, by group name.
 func (s *Service) ListTagsLogGroup(ctx context.Context, in *ListTagsLogGroupRequest) (*ListTagsLogGroupResponse, error) {
-	tags, err := s.tags(ctx, deref(in.LogGroupName), false)
+	tags, err := s.tags(ctx, ptr.Value(in.LogGroupName), false)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // maxMessageAttributes is how many message attributes a message may carry.
@@ -30,7 +31,7 @@ func checkMessageAttributes(attrs map[string]MessageAttributeValue) (int, *awser
 			strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, "..") {
 			return 0, errInvalidParameterValue("Message (user) attribute name '%s' is invalid.", name)
 		}
-		dataType := deref(v.DataType)
+		dataType := ptr.Value(v.DataType)
 		base, _, _ := strings.Cut(dataType, ".")
 		switch {
 		case dataType == "":
@@ -109,13 +110,13 @@ func md5OfAttributes(attrs map[string]MessageAttributeValue) string {
 	for _, name := range names {
 		v := attrs[name]
 		field([]byte(name))
-		field([]byte(deref(v.DataType)))
+		field([]byte(ptr.Value(v.DataType)))
 		if v.BinaryValue != nil {
 			h.Write([]byte{2})
 			field(v.BinaryValue)
 		} else {
 			h.Write([]byte{1})
-			field([]byte(deref(v.StringValue)))
+			field([]byte(ptr.Value(v.StringValue)))
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // deleteLocked removes the message a receipt handle names and returns it
@@ -66,9 +67,9 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 	now := s.nowMillis()
 	q.mu.Lock()
 	for _, e := range in.Entries {
-		m, fail := q.deleteLocked(deref(e.ReceiptHandle), now)
+		m, fail := q.deleteLocked(ptr.Value(e.ReceiptHandle), now)
 		if fail != nil {
-			out.Failed = append(out.Failed, failedEntry(deref(e.Id), fail))
+			out.Failed = append(out.Failed, failedEntry(ptr.Value(e.Id), fail))
 			continue
 		}
 		if m != nil {
@@ -156,9 +157,9 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMe
 	now := s.nowMillis()
 	q.mu.Lock()
 	for _, e := range in.Entries {
-		m, fail := q.changeVisibilityLocked(deref(e.ReceiptHandle), deref(e.VisibilityTimeout), now)
+		m, fail := q.changeVisibilityLocked(ptr.Value(e.ReceiptHandle), ptr.Value(e.VisibilityTimeout), now)
 		if fail != nil {
-			out.Failed = append(out.Failed, failedEntry(deref(e.Id), fail))
+			out.Failed = append(out.Failed, failedEntry(ptr.Value(e.Id), fail))
 			continue
 		}
 		b.Set(messageKey(q.key, m.Seq), mustJSON(m))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/events"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // The methods here serve Lambda's event source mappings, which read queues
@@ -28,7 +29,7 @@ func (s *Service) ReceiveForLambda(ctx context.Context, queueARN string, max int
 	if q == nil {
 		return nil, errNoQueue
 	}
-	in := &ReceiveMessageRequest{MaxNumberOfMessages: ptr(int32(max)), WaitTimeSeconds: ptr(int32(wait / time.Second)),
+	in := &ReceiveMessageRequest{MaxNumberOfMessages: ptr.To(int32(max)), WaitTimeSeconds: ptr.To(int32(wait / time.Second)),
 		MessageSystemAttributeNames: []string{"All"}, MessageAttributeNames: []string{"All"}}
 	out, err := s.receiveFrom(ctx, q, in)
 	if err != nil {
@@ -36,13 +37,13 @@ func (s *Service) ReceiveForLambda(ctx context.Context, queueARN string, max int
 	}
 	records := make([]events.SQSRecord, 0, len(out.Messages))
 	for _, m := range out.Messages {
-		r := events.SQSRecord{MessageID: deref(m.MessageId), ReceiptHandle: deref(m.ReceiptHandle), Body: deref(m.Body),
-			MD5OfBody: deref(m.MD5OfBody), MD5OfMessageAttributes: m.MD5OfMessageAttributes, Attributes: m.Attributes,
+		r := events.SQSRecord{MessageID: ptr.Value(m.MessageId), ReceiptHandle: ptr.Value(m.ReceiptHandle), Body: ptr.Value(m.Body),
+			MD5OfBody: ptr.Value(m.MD5OfBody), MD5OfMessageAttributes: m.MD5OfMessageAttributes, Attributes: m.Attributes,
 			MessageAttributes: map[string]events.SQSMessageAttribute{}, EventSource: "aws:sqs", EventSourceARN: q.arn,
 			AWSRegion: q.key.region}
 		for name, v := range m.MessageAttributes {
 			r.MessageAttributes[name] = events.SQSMessageAttribute{StringValue: v.StringValue, BinaryValue: v.BinaryValue,
-				StringListValues: []string{}, BinaryListValues: [][]byte{}, DataType: deref(v.DataType)}
+				StringListValues: []string{}, BinaryListValues: [][]byte{}, DataType: ptr.Value(v.DataType)}
 		}
 		records = append(records, r)
 	}
@@ -98,7 +99,7 @@ func (s *Service) SendForLambda(ctx context.Context, queueARN, body string, attr
 	if len(attributes) > 0 {
 		o.attrs = map[string]MessageAttributeValue{}
 		for name, a := range attributes {
-			o.attrs[name] = MessageAttributeValue{DataType: ptr(a.DataType), StringValue: a.StringValue, BinaryValue: a.BinaryValue}
+			o.attrs[name] = MessageAttributeValue{DataType: ptr.To(a.DataType), StringValue: a.StringValue, BinaryValue: a.BinaryValue}
 		}
 	}
 	if q.fifo {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // Task statuses of message move tasks.
@@ -39,7 +40,7 @@ func (t *moveTask) handle() string {
 // StartMessageMoveTask starts moving a dead-letter queue's messages back.
 func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMoveTaskRequest) (*StartMessageMoveTaskResult, error) {
 	info := awsproto.Info(ctx)
-	sourceARN := deref(in.SourceArn)
+	sourceARN := ptr.Value(in.SourceArn)
 	src := s.lookupARN(sourceARN)
 	if src == nil || src.key.account != info.Account {
 		e := ErrResourceNotFoundException("The resource that you specified for the SourceArn parameter doesn't exist.")
@@ -49,13 +50,13 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 	if !s.isDeadLetterQueue(sourceARN) {
 		return nil, errInvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
 	}
-	dest := deref(in.DestinationArn)
+	dest := ptr.Value(in.DestinationArn)
 	if dest != "" && s.lookupARN(dest) == nil {
 		e := ErrResourceNotFoundException("The resource that you specified for the DestinationArn parameter doesn't exist.")
 		e.Status = 404
 		return nil, e
 	}
-	rate := deref(in.MaxNumberOfMessagesPerSecond)
+	rate := ptr.Value(in.MaxNumberOfMessagesPerSecond)
 	if in.MaxNumberOfMessagesPerSecond != nil && (rate < 1 || rate > 500) {
 		return nil, errInvalidParameterValue("Value %d for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.", rate)
 	}
@@ -79,7 +80,7 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 	s.tasks[sourceARN] = append(s.tasks[sourceARN], t)
 	s.mu.Unlock()
 	go s.runTask(taskCtx, t, src)
-	return &StartMessageMoveTaskResult{TaskHandle: ptr(t.handle())}, nil
+	return &StartMessageMoveTaskResult{TaskHandle: ptr.To(t.handle())}, nil
 }
 
 // isDeadLetterQueue reports whether some queue's RedrivePolicy targets arn.
@@ -172,7 +173,7 @@ func (s *Service) runTask(ctx context.Context, t *moveTask, src *queue) {
 
 // CancelMessageMoveTask stops a running task.
 func (s *Service) CancelMessageMoveTask(ctx context.Context, in *CancelMessageMoveTaskRequest) (*CancelMessageMoveTaskResult, error) {
-	raw, err := base64.StdEncoding.DecodeString(deref(in.TaskHandle))
+	raw, err := base64.StdEncoding.DecodeString(ptr.Value(in.TaskHandle))
 	var h struct{ TaskID, SourceArn string }
 	if err != nil || json.Unmarshal(raw, &h) != nil || h.TaskID == "" {
 		return nil, errInvalidParameterValue("Value for parameter TaskHandle is invalid.")
@@ -188,7 +189,7 @@ func (s *Service) CancelMessageMoveTask(ctx context.Context, in *CancelMessageMo
 		if t.id == h.TaskID && t.status == taskRunning {
 			t.status = taskCancelled
 			t.cancel()
-			return &CancelMessageMoveTaskResult{ApproximateNumberOfMessagesMoved: ptr(t.moved)}, nil
+			return &CancelMessageMoveTaskResult{ApproximateNumberOfMessagesMoved: ptr.To(t.moved)}, nil
 		}
 	}
 	e := ErrResourceNotFoundException("Task does not exist.")
@@ -198,13 +199,13 @@ func (s *Service) CancelMessageMoveTask(ctx context.Context, in *CancelMessageMo
 
 // ListMessageMoveTasks lists a source's tasks, the most recent first.
 func (s *Service) ListMessageMoveTasks(ctx context.Context, in *ListMessageMoveTasksRequest) (*ListMessageMoveTasksResult, error) {
-	sourceARN := deref(in.SourceArn)
+	sourceARN := ptr.Value(in.SourceArn)
 	if q := s.lookupARN(sourceARN); q == nil || q.key.account != awsproto.Info(ctx).Account {
 		e := ErrResourceNotFoundException("The resource that you specified for the SourceArn parameter doesn't exist.")
 		e.Status = 404
 		return nil, e
 	}
-	limit := int(deref(in.MaxResults))
+	limit := int(ptr.Value(in.MaxResults))
 	if limit == 0 {
 		limit = 1
 	}
@@ -219,14 +220,14 @@ func (s *Service) ListMessageMoveTasks(ctx context.Context, in *ListMessageMoveT
 		if len(out.Results) == limit {
 			break
 		}
-		e := ListMessageMoveTasksResultEntry{ApproximateNumberOfMessagesMoved: ptr(t.moved), ApproximateNumberOfMessagesToMove: ptr(t.toMove),
-			SourceArn: ptr(t.source), StartedTimestamp: ptr(t.started), Status: ptr(t.status),
+		e := ListMessageMoveTasksResultEntry{ApproximateNumberOfMessagesMoved: ptr.To(t.moved), ApproximateNumberOfMessagesToMove: ptr.To(t.toMove),
+			SourceArn: ptr.To(t.source), StartedTimestamp: ptr.To(t.started), Status: ptr.To(t.status),
 			DestinationArn: optional(t.destination), FailureReason: optional(t.failure)}
 		if t.rate > 0 {
-			e.MaxNumberOfMessagesPerSecond = ptr(t.rate)
+			e.MaxNumberOfMessagesPerSecond = ptr.To(t.rate)
 		}
 		if t.status == taskRunning {
-			e.TaskHandle = ptr(t.handle())
+			e.TaskHandle = ptr.To(t.handle())
 		}
 		out.Results = append(out.Results, e)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/storage"
@@ -97,7 +98,7 @@ func (s *Service) lookupARN(queueARN string) *queue {
 // the same attributes.
 func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueRequest) (*CreateQueueResult, error) {
 	info := awsproto.Info(ctx)
-	name := deref(in.QueueName)
+	name := ptr.Value(in.QueueName)
 	fifo := in.Attributes["FifoQueue"] == "true"
 	if !validQueueName(name, fifo) {
 		if fifo && !strings.HasSuffix(name, ".fifo") || !fifo && strings.HasSuffix(name, ".fifo") {
@@ -126,7 +127,7 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueRequest) (*Cre
 				return nil, withQueryCode(ErrQueueNameExists("A queue already exists with the same name and a different value for attribute %s", attr))
 			}
 		}
-		return &CreateQueueResult{QueueUrl: ptr(queueURL(info, k))}, nil
+		return &CreateQueueResult{QueueUrl: ptr.To(queueURL(info, k))}, nil
 	}
 	if at, ok := s.deleted[k]; ok && s.clock.Now().Sub(at) < 60*time.Second {
 		return nil, withQueryCode(ErrQueueDeletedRecently("You must wait 60 seconds after deleting a queue before you can create another with the same name."))
@@ -145,7 +146,7 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueRequest) (*Cre
 		return nil, fmt.Errorf("storing queue %s: %w", name, err)
 	}
 	s.queues[k] = newQueue(rec)
-	return &CreateQueueResult{QueueUrl: ptr(queueURL(info, k))}, nil
+	return &CreateQueueResult{QueueUrl: ptr.To(queueURL(info, k))}, nil
 }
 
 // checkRedriveTarget checks that a RedrivePolicy names an existing queue
@@ -169,28 +170,28 @@ func (s *Service) checkRedriveTarget(account, region string, fifo bool, policy s
 func (s *Service) GetQueueUrl(ctx context.Context, in *GetQueueUrlRequest) (*GetQueueUrlResult, error) {
 	info := awsproto.Info(ctx)
 	account := info.Account
-	if owner := deref(in.QueueOwnerAWSAccountId); owner != "" {
+	if owner := ptr.Value(in.QueueOwnerAWSAccountId); owner != "" {
 		account = owner
 	}
-	k := queueKey{account, info.Region, deref(in.QueueName)}
+	k := queueKey{account, info.Region, ptr.Value(in.QueueName)}
 	s.mu.RLock()
 	q := s.queues[k]
 	s.mu.RUnlock()
 	if q == nil {
 		return nil, errQueueDoesNotExist()
 	}
-	return &GetQueueUrlResult{QueueUrl: ptr(queueURL(info, k))}, nil
+	return &GetQueueUrlResult{QueueUrl: ptr.To(queueURL(info, k))}, nil
 }
 
 // ListQueues lists the caller's queues in the region, by name prefix,
 // paged when MaxResults is set.
 func (s *Service) ListQueues(ctx context.Context, in *ListQueuesRequest) (*ListQueuesResult, error) {
 	info := awsproto.Info(ctx)
-	limit := int(deref(in.MaxResults))
+	limit := int(ptr.Value(in.MaxResults))
 	if in.MaxResults != nil && (limit < 1 || limit > 1000) {
 		return nil, errInvalidParameterValue("Value %d for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.", limit)
 	}
-	prefix := deref(in.QueueNamePrefix)
+	prefix := ptr.Value(in.QueueNamePrefix)
 	var names []string
 	s.mu.RLock()
 	for k := range s.queues {
@@ -200,7 +201,7 @@ func (s *Service) ListQueues(ctx context.Context, in *ListQueuesRequest) (*ListQ
 	}
 	s.mu.RUnlock()
 	sort.Strings(names)
-	if after := deref(in.NextToken); after != "" {
+	if after := ptr.Value(in.NextToken); after != "" {
 		decoded, err := decodeToken(after)
 		if err != nil {
 			return nil, errInvalidParameterValue("Invalid NextToken value.")
@@ -217,7 +218,7 @@ func (s *Service) ListQueues(ctx context.Context, in *ListQueuesRequest) (*ListQ
 	}
 	if limit > 0 && len(names) > limit {
 		names = names[:limit]
-		out.NextToken = ptr(encodeToken(names[limit-1]))
+		out.NextToken = ptr.To(encodeToken(names[limit-1]))
 	}
 	for _, n := range names {
 		out.QueueUrls = append(out.QueueUrls, queueURL(info, queueKey{info.Account, info.Region, n}))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // systemAttributeNames are the message system attributes a receive can
@@ -45,7 +47,7 @@ func (s *Service) receiveFrom(ctx context.Context, q *queue, in *ReceiveMessageR
 	if in.VisibilityTimeout != nil && (*in.VisibilityTimeout < 0 || *in.VisibilityTimeout > 43200) {
 		return nil, errInvalidParameterValue("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", *in.VisibilityTimeout)
 	}
-	attempt := deref(in.ReceiveRequestAttemptId)
+	attempt := ptr.Value(in.ReceiveRequestAttemptId)
 	if attempt != "" && !q.fifo {
 		attempt = "" // standard queues ignore it
 	}
@@ -267,10 +269,10 @@ func (s *Service) settle(q *queue, got []received, gone []doomed) error {
 // for.
 func (r received) render(q *queue, in *ReceiveMessageRequest) Message {
 	m := r.m
-	out := Message{MessageId: ptr(m.ID), ReceiptHandle: ptr(r.receipt), Body: ptr(m.Body), MD5OfBody: ptr(m.MD5Body)}
+	out := Message{MessageId: ptr.To(m.ID), ReceiptHandle: ptr.To(r.receipt), Body: ptr.To(m.Body), MD5OfBody: ptr.To(m.MD5Body)}
 	if attrs := selectAttributes(m.Attrs, in.MessageAttributeNames); attrs != nil {
 		out.MessageAttributes = attrs
-		out.MD5OfMessageAttributes = ptr(md5OfAttributes(attrs))
+		out.MD5OfMessageAttributes = ptr.To(md5OfAttributes(attrs))
 	}
 	want := map[string]bool{}
 	for _, n := range append(append([]string(nil), in.AttributeNames...), in.MessageSystemAttributeNames...) {

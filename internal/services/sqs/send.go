@@ -9,6 +9,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // dedupWindowMs is FIFO deduplication's window: five minutes.
@@ -25,8 +26,8 @@ var messageIDPattern = regexp.MustCompile(`^[!-~]{1,128}$`)
 
 func newOutgoing(body *string, attrs map[string]MessageAttributeValue, sys map[string]MessageSystemAttributeValue,
 	delay *int32, group, dedup *string) *outgoing {
-	return &outgoing{body: deref(body), attrs: attrs, sysAttrs: sys, delay: delay,
-		groupID: deref(group), groupSet: group != nil, dedupID: deref(dedup), dedupSet: dedup != nil}
+	return &outgoing{body: ptr.Value(body), attrs: attrs, sysAttrs: sys, delay: delay,
+		groupID: ptr.Value(group), groupSet: group != nil, dedupID: ptr.Value(dedup), dedupSet: dedup != nil}
 }
 
 // checkIDs checks the FIFO ids of a message for q: the failures that fail
@@ -92,7 +93,7 @@ func (q *queue) checkOutgoing(o *outgoing, inBatch bool) *awserr.Error {
 		if name != "AWSTraceHeader" {
 			return errInvalidParameterValue("Message system attribute name '%s' is invalid.", name)
 		}
-		if deref(v.DataType) != "String" || v.StringValue == nil {
+		if ptr.Value(v.DataType) != "String" || v.StringValue == nil {
 			return errInvalidParameterValue("Message system attribute '%s' must be of type String.", name)
 		}
 		o.traceHeader = *v.StringValue
@@ -239,7 +240,7 @@ func (s *Service) SendMessage(ctx context.Context, in *SendMessageRequest) (*Sen
 		return nil, err
 	}
 	r := res[0]
-	return &SendMessageResult{MessageId: ptr(r.id), MD5OfMessageBody: ptr(r.md5Body),
+	return &SendMessageResult{MessageId: ptr.To(r.id), MD5OfMessageBody: ptr.To(r.md5Body),
 		MD5OfMessageAttributes: optional(r.md5Attrs), MD5OfMessageSystemAttributes: optional(r.md5Sys),
 		SequenceNumber: optional(r.sequence)}, nil
 }
@@ -256,9 +257,9 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequ
 	}
 	total := 0
 	for _, e := range in.Entries {
-		total += len(deref(e.MessageBody))
+		total += len(ptr.Value(e.MessageBody))
 		for name, v := range e.MessageAttributes {
-			total += len(name) + len(deref(v.DataType)) + len(deref(v.StringValue)) + len(v.BinaryValue)
+			total += len(name) + len(ptr.Value(v.DataType)) + len(ptr.Value(v.StringValue)) + len(v.BinaryValue)
 		}
 	}
 	if total > maxBatchBytes {
@@ -282,11 +283,11 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequ
 	for i, e := range in.Entries {
 		o := entries[i]
 		if fail := q.checkOutgoing(o, true); fail != nil {
-			out.Failed = append(out.Failed, failedEntry(deref(e.Id), fail))
+			out.Failed = append(out.Failed, failedEntry(ptr.Value(e.Id), fail))
 			continue
 		}
 		good = append(good, o)
-		goodIDs = append(goodIDs, deref(e.Id))
+		goodIDs = append(goodIDs, ptr.Value(e.Id))
 	}
 	if len(good) > 0 {
 		res, err := s.enqueue(ctx, q, good)
@@ -294,8 +295,8 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequ
 			return nil, err
 		}
 		for i, r := range res {
-			out.Successful = append(out.Successful, SendMessageBatchResultEntry{Id: ptr(goodIDs[i]), MessageId: ptr(r.id),
-				MD5OfMessageBody: ptr(r.md5Body), MD5OfMessageAttributes: optional(r.md5Attrs),
+			out.Successful = append(out.Successful, SendMessageBatchResultEntry{Id: ptr.To(goodIDs[i]), MessageId: ptr.To(r.id),
+				MD5OfMessageBody: ptr.To(r.md5Body), MD5OfMessageAttributes: optional(r.md5Attrs),
 				MD5OfMessageSystemAttributes: optional(r.md5Sys), SequenceNumber: optional(r.sequence)})
 		}
 	}
@@ -306,7 +307,7 @@ func (s *Service) SendMessageBatch(ctx context.Context, in *SendMessageBatchRequ
 func entryIDs[E any](entries []E, id func(E) *string) []string {
 	ids := make([]string, len(entries))
 	for i, e := range entries {
-		ids[i] = deref(id(e))
+		ids[i] = ptr.Value(id(e))
 	}
 	return ids
 }
@@ -340,7 +341,7 @@ func failedEntry(id string, e *awserr.Error) BatchResultErrorEntry {
 	if e.QueryCode != "" {
 		code = e.QueryCode
 	}
-	return BatchResultErrorEntry{Id: ptr(id), Code: ptr(code), Message: ptr(e.Message), SenderFault: ptr(e.Fault == awserr.Sender)}
+	return BatchResultErrorEntry{Id: ptr.To(id), Code: ptr.To(code), Message: ptr.To(e.Message), SenderFault: ptr.To(e.Fault == awserr.Sender)}
 }
 
 func optional(s string) *string {

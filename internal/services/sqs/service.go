@@ -139,13 +139,3 @@ func (s *Service) load() error {
 
 // nowMillis is the clock's time in epoch milliseconds.
 func (s *Service) nowMillis() int64 { return s.clock.Now().UnixMilli() }
-
-func deref[T any](p *T) T {
-	var zero T
-	if p == nil {
-		return zero
-	}
-	return *p
-}
-
-func ptr[T any](v T) *T { return &v }

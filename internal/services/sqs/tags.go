@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // maxTags is how many tags a queue may have.
@@ -104,7 +106,7 @@ func (s *Service) AddPermission(ctx context.Context, in *AddPermissionRequest) e
 	if err != nil {
 		return err
 	}
-	label := deref(in.Label)
+	label := ptr.Value(in.Label)
 	switch {
 	case label == "":
 		return errMissingParameter("Label")
@@ -136,7 +138,7 @@ func (s *Service) RemovePermission(ctx context.Context, in *RemovePermissionRequ
 	if err != nil {
 		return err
 	}
-	label := deref(in.Label)
+	label := ptr.Value(in.Label)
 	return s.updateRecord(q, func(rec *queueRecord) error {
 		i := slices.IndexFunc(rec.Permissions, func(p permission) bool { return p.Label == label })
 		if i < 0 {
