@@ -92,16 +92,20 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (
 		return nil, errValidation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
 	}
 	type write struct {
-		key  []byte
-		data []byte // nil: delete
+		table string
+		key   []byte
+		item  attr.Item // nil: delete
+		data  []byte
 	}
 	var writes []write
 	seen := map[string]bool{}
+	tables := map[string]*table{}
 	for name, reqs := range in.RequestItems {
 		t, err := s.lookup(ctx, name)
 		if err != nil {
 			return nil, err
 		}
+		tables[name] = t
 		for _, r := range reqs {
 			var w write
 			switch {
@@ -118,13 +122,13 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (
 				if err != nil {
 					return nil, fmt.Errorf("encoding an item: %w", err)
 				}
-				w = write{key, data}
+				w = write{table: name, key: key, item: item, data: data}
 			case r.DeleteRequest != nil && r.PutRequest == nil:
 				key, verr := t.storageKey(attr.Item(r.DeleteRequest.Key), false)
 				if verr != nil {
 					return nil, verr
 				}
-				w = write{key: key}
+				w = write{table: name, key: key}
 			default:
 				return nil, errValidation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 			}
@@ -136,6 +140,18 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (
 		}
 	}
 	// One synced batch; each item's writers are held while it commits.
+	current, release, err := s.beginWrites(tables)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	for _, w := range writes {
+		if w.item != nil {
+			if verr := current[w.table].checkIndexKeys(w.item); verr != nil {
+				return nil, verr
+			}
+		}
+	}
 	keys := make([][]byte, len(writes))
 	for i, w := range writes {
 		keys[i] = w.key
@@ -144,10 +160,15 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (
 	b := s.db.NewBatch()
 	defer b.Close()
 	for _, w := range writes {
-		if w.data == nil {
-			b.Delete(w.key)
-		} else {
-			b.Set(w.key, w.data)
+		t := current[w.table]
+		var old attr.Item
+		if len(t.indexes) > 0 {
+			if old, err = s.load(w.key); err != nil {
+				return nil, fmt.Errorf("reading an item: %w", err)
+			}
+		}
+		if err := t.stage(b, w.key, old, w.item, w.data); err != nil {
+			return nil, err
 		}
 	}
 	if err := b.Commit(); err != nil {

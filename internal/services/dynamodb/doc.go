@@ -5,10 +5,10 @@
 // storage DB under the key prefix "ddb", keyed by table and by their
 // partition and sort key values encoded to sort as DynamoDB sorts them.
 //
-// This is the first part of the data plane (issue 5): tables (CreateTable,
-// DescribeTable, ListTables, DeleteTable) and single items (PutItem,
-// GetItem, DeleteItem, UpdateItem) with condition, update and projection
-// expressions (internal/dynamodb/expr), ReturnValues and
+// Tables (CreateTable, DescribeTable, ListTables, UpdateTable,
+// DeleteTable) and single items (PutItem, GetItem, DeleteItem, UpdateItem)
+// with condition, update and projection expressions
+// (internal/dynamodb/expr), ReturnValues and
 // ReturnValuesOnConditionCheckFailure, and Query and Scan (key conditions,
 // filters, projections, Select COUNT, Limit, ScanIndexForward, parallel
 // segments, pages of at most 1 MB read with LastEvaluatedKey), BatchGetItem
@@ -19,15 +19,25 @@
 // lose nothing. Tags (TagResource, UntagResource, ListTagsOfResource),
 // DescribeLimits (DynamoDB's defaults) and DescribeEndpoints.
 //
+// Secondary indexes (index.go): every write stages the base item and the
+// index entries that change with it in one atomic batch. An entry is keyed
+// by the index's key values and then the base item's key, and holds the
+// projected item; items without the index key attributes stay out (sparse
+// indexes). Query and Scan read an index like a table; a local index reads
+// the table for attributes it does not project. UpdateTable adds a global
+// index, CREATING until a background backfill (resumed after a restart)
+// has written the entries of the items already stored; a lock per table
+// holds UpdateTable and DeleteTable off while writes are in flight, so that
+// every write maintains the indexes of the version that is current when
+// it commits.
+//
 // Not done yet:
-//   - the legacy Expected, ConditionalOperator, AttributesToGet and
-//     AttributeUpdates are refused by name with a ValidationException,
-//     never ignored;
-//   - UPDATED_OLD/UPDATED_NEW return whole top-level attributes, not only
-//     the updated nested paths;
-//   - UpdateTable answers NotImplemented; Query and Scan on an IndexName
+//   - the legacy Expected, ConditionalOperator, AttributesToGet,
+//     AttributeUpdates, KeyConditions, QueryFilter and ScanFilter are
+//     refused by name with a ValidationException, never ignored;
+//   - index keys of several attributes (DynamoDB's multi-attribute keys)
 //     are refused by name;
 //   - ClientRequestTokens are remembered in memory only;
-//   - secondary indexes are stored and described, not maintained;
-//   - ItemCount and TableSizeBytes are counted on every DescribeTable.
+//   - ItemCount, TableSizeBytes and the indexes' counts are counted on
+//     every DescribeTable.
 package dynamodb

@@ -124,13 +124,21 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	if err != nil {
 		return nil, fmt.Errorf("encoding an item: %w", err)
 	}
+	t, release, err := s.beginWrite(t)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if verr := t.checkIndexKeys(item); verr != nil {
+		return nil, verr
+	}
 	mu := s.itemLock(key)
 	mu.Lock()
 	defer mu.Unlock()
 	out := &PutItemOutput{}
-	if rv == "ALL_OLD" || cond != nil {
-		old, err := s.load(key)
-		if err != nil {
+	var old attr.Item
+	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 {
+		if old, err = s.load(key); err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
 		if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
@@ -140,7 +148,7 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 			out.Attributes = old
 		}
 	}
-	if err := s.db.Set(key, data); err != nil {
+	if err := s.commit(t, key, old, item, data); err != nil {
 		return nil, fmt.Errorf("storing an item: %w", err)
 	}
 	return out, nil
@@ -192,13 +200,18 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 	if verr != nil {
 		return nil, verr
 	}
+	t, release, err := s.beginWrite(t)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	mu := s.itemLock(key)
 	mu.Lock()
 	defer mu.Unlock()
 	out := &DeleteItemOutput{}
-	if rv == "ALL_OLD" || cond != nil {
-		old, err := s.load(key)
-		if err != nil {
+	var old attr.Item
+	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 {
+		if old, err = s.load(key); err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
 		if err := checkCondition(cond, old, in.ReturnValuesOnConditionCheckFailure); err != nil {
@@ -208,7 +221,7 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 			out.Attributes = old
 		}
 	}
-	if err := s.db.Delete(key); err != nil {
+	if err := s.commit(t, key, old, nil, nil); err != nil {
 		return nil, fmt.Errorf("deleting an item: %w", err)
 	}
 	return out, nil

@@ -27,6 +27,15 @@ type reader struct {
 	// match, when set, says whether a stored item is in range (the key
 	// condition's sort part, a Scan's segment).
 	match func(attr.Item) bool
+	// keyOf returns the key of a stored item or index entry, for
+	// LastEvaluatedKey.
+	keyOf func(attr.Item) attr.Item
+	// fetch, when set, reads the base item of an index entry: a local
+	// secondary index reads the table for attributes it does not project.
+	fetch func(attr.Item) (attr.Item, error)
+	// whole: answer the fetched base items, not the entries (Select
+	// ALL_ATTRIBUTES on a local secondary index).
+	whole bool
 
 	items        []map[string]attr.Value
 	scanned      int // items evaluated (ScannedCount)
@@ -48,18 +57,30 @@ func (r *reader) visit(_, value []byte) error {
 	}
 	r.scanned++
 	r.readBytes += len(value)
-	r.lastKey = r.t.keyOf(item)
+	r.lastKey = r.keyOf(item)
+	full := item
+	if r.fetch != nil {
+		if full, err = r.fetch(item); err != nil {
+			return err
+		}
+		if full == nil { // deleted since the entry was read
+			full = item
+		}
+	}
 	pass := true
 	if r.filter != nil {
-		if pass, err = r.filter.Eval(item); err != nil {
+		if pass, err = r.filter.Eval(full); err != nil {
 			return validation(err)
 		}
 	}
 	if pass {
 		r.matched++
 		if !r.count {
-			if r.projection != nil {
-				item = expr.Project(item, r.projection)
+			switch {
+			case r.projection != nil:
+				item = expr.Project(full, r.projection)
+			case r.whole:
+				item = full
 			}
 			r.items = append(r.items, item)
 		}
@@ -84,9 +105,9 @@ func (t *table) keyOf(item attr.Item) attr.Item {
 }
 
 // prepare compiles what a read carries besides its key condition.
-func prepareRead(t *table, used *expr.Usage, names map[string]string, values map[string]attr.Value,
+func (s *Service) prepareRead(t *table, ix *index, used *expr.Usage, names map[string]string, values map[string]attr.Value,
 	filter, projection *string, selectWhat string, limit *int32) (*reader, error) {
-	r := &reader{t: t, limit: int(ptr.Value(limit))}
+	r := &reader{t: t, limit: int(ptr.Value(limit)), keyOf: t.keyOf}
 	if limit != nil && *limit < 1 {
 		return nil, errValidation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *limit)
 	}
@@ -106,6 +127,10 @@ func prepareRead(t *table, used *expr.Usage, names map[string]string, values map
 		if projection != nil && selectWhat != "" {
 			return nil, errValidation("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
 		}
+		if selectWhat != "" && ix != nil && ix.global && ix.projection != "ALL" {
+			return nil, errValidation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", ix.name)
+		}
+		r.whole = selectWhat != ""
 	case "COUNT":
 		r.count = true
 	case "SPECIFIC_ATTRIBUTES":
@@ -113,7 +138,26 @@ func prepareRead(t *table, used *expr.Usage, names map[string]string, values map
 			return nil, errValidation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression")
 		}
 	case "ALL_PROJECTED_ATTRIBUTES":
-		return nil, errValidation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+		if ix == nil {
+			return nil, errValidation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+		}
+		if projection != nil {
+			return nil, errValidation("Cannot specify the AttributesToGet when choosing to get ALL_PROJECTED_ATTRIBUTES")
+		}
+	}
+	if ix != nil {
+		r.keyOf = ix.keyOf
+		// A local index reads the table for what it does not hold, as
+		// DynamoDB does (at a cost in read capacity there).
+		if !ix.global && ix.projection != "ALL" && (r.whole || r.filter != nil || r.projection != nil) {
+			r.fetch = func(entry attr.Item) (attr.Item, error) {
+				key, verr := t.storageKey(t.keyOf(entry), false)
+				if verr != nil {
+					return nil, verr
+				}
+				return s.load(key)
+			}
+		}
 	}
 	if err := used.Check(names, values); err != nil {
 		return nil, validation(err)
@@ -137,14 +181,73 @@ func (t *table) startAfter(start map[string]attr.Value) ([]byte, error) {
 // bytes, and k itself, so that a forward scan resumes past k.
 func after(k []byte) []byte { return append(bytes.Clone(k), 0) }
 
-// Query reads the items of one partition, in sort key order.
+// readIndex resolves a read's IndexName: nil for the table itself.
+func (t *table) readIndex(name *string, consistent *bool) (*index, error) {
+	if name == nil {
+		return nil, nil
+	}
+	ix := t.index(*name)
+	switch {
+	case ix == nil:
+		return nil, errValidation("The table does not have the specified index: %s", *name)
+	case ix.global && ptr.Value(consistent):
+		return nil, errValidation("Consistent reads are not supported on global secondary indexes")
+	case ix.backfilling:
+		return nil, errValidation("Cannot read from backfilling global secondary index: %s", ix.name)
+	}
+	return ix, nil
+}
+
+// indexStartAfter is the storage key to resume an index read after: the
+// entry that ExclusiveStartKey, which holds the table's and the index's
+// key attributes, names.
+func (t *table) indexStartAfter(ix *index, start map[string]attr.Value) ([]byte, error) {
+	if len(start) == 0 {
+		return nil, nil
+	}
+	invalid := errValidation("The provided starting key is invalid: The provided key element does not match the schema")
+	item := attr.Item(start)
+	for _, name := range []string{t.hash, t.rng, ix.hash, ix.rng} {
+		if _, ok := item[name]; name != "" && !ok {
+			return nil, invalid
+		}
+	}
+	base, verr := t.storageKey(t.keyOf(item), false)
+	if verr != nil {
+		return nil, invalid
+	}
+	entry := ix.entryKey(t, base, item)
+	if entry == nil {
+		return nil, invalid
+	}
+	return entry, nil
+}
+
+// checkKeyTypes refuses a key condition whose values have other types than
+// the key attributes'.
+func checkKeyTypes(kc *expr.KeyCondition, hashType, rngType string) error {
+	ok := kc.PartitionValue.Kind() == kindOf[hashType]
+	for _, v := range kc.SortValues {
+		ok = ok && v.Kind() == kindOf[rngType]
+	}
+	if !ok {
+		return errValidation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+	}
+	return nil
+}
+
+// Query reads the items of one partition of a table or index, in sort key
+// order.
 func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, error) {
 	if err := refuseUnsupported(in.KeyConditions != nil, "KeyConditions", in.QueryFilter != nil, "QueryFilter",
-		in.AttributesToGet != nil, "AttributesToGet", in.ConditionalOperator != nil, "ConditionalOperator",
-		in.IndexName != nil, "IndexName (secondary indexes are not maintained yet)"); err != nil {
+		in.AttributesToGet != nil, "AttributesToGet", in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
 		return nil, err
 	}
 	t, err := s.lookup(ctx, ptr.Value(in.TableName))
+	if err != nil {
+		return nil, err
+	}
+	ix, err := t.readIndex(in.IndexName, in.ConsistentRead)
 	if err != nil {
 		return nil, err
 	}
@@ -153,21 +256,32 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	}
 	names, values := in.ExpressionAttributeNames, in.ExpressionAttributeValues
 	var used expr.Usage
-	hash, _, rng, _ := t.keyAttrs()
+	hash, hashType, rng, rngType := t.keyAttrs()
+	prefix := itemPrefix(t.key())
+	if ix != nil {
+		hash, hashType, rng, rngType, prefix = ix.hash, ix.hashType, ix.rng, ix.rngType, ix.prefix
+	}
 	kc, err := expr.ParseKeyCondition(*in.KeyConditionExpression, names, values, &used, hash, rng)
 	if err != nil {
 		return nil, validation(err)
 	}
-	r, err := prepareRead(t, &used, names, values, in.FilterExpression, in.ProjectionExpression, ptr.Value(in.Select), in.Limit)
+	r, err := s.prepareRead(t, ix, &used, names, values, in.FilterExpression, in.ProjectionExpression, ptr.Value(in.Select), in.Limit)
 	if err != nil {
 		return nil, err
 	}
-	partition := itemPrefix(t.key())
-	partition = attr.AppendKey(partition, kc.PartitionValue)
+	if err := checkKeyTypes(kc, hashType, rngType); err != nil {
+		return nil, err
+	}
+	partition := attr.AppendKey(bytes.Clone(prefix), kc.PartitionValue)
 	if rng != "" {
 		r.match = func(item attr.Item) bool { return kc.Match(item[rng]) }
 	}
-	start, err := t.startAfter(in.ExclusiveStartKey)
+	var start []byte
+	if ix != nil {
+		start, err = t.indexStartAfter(ix, in.ExclusiveStartKey)
+	} else {
+		start, err = t.startAfter(in.ExclusiveStartKey)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -201,22 +315,29 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	return out, nil
 }
 
-// Scan reads a whole table (or one segment of it), in key order.
+// Scan reads a whole table or index (or one segment of it), in key order.
 func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) {
 	if err := refuseUnsupported(in.ScanFilter != nil, "ScanFilter", in.AttributesToGet != nil, "AttributesToGet",
-		in.ConditionalOperator != nil, "ConditionalOperator",
-		in.IndexName != nil, "IndexName (secondary indexes are not maintained yet)"); err != nil {
+		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
 		return nil, err
 	}
 	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
 		return nil, err
 	}
+	ix, err := t.readIndex(in.IndexName, in.ConsistentRead)
+	if err != nil {
+		return nil, err
+	}
 	var used expr.Usage
-	r, err := prepareRead(t, &used, in.ExpressionAttributeNames, in.ExpressionAttributeValues,
+	r, err := s.prepareRead(t, ix, &used, in.ExpressionAttributeNames, in.ExpressionAttributeValues,
 		in.FilterExpression, in.ProjectionExpression, ptr.Value(in.Select), in.Limit)
 	if err != nil {
 		return nil, err
+	}
+	hash, prefix := t.hash, itemPrefix(t.key())
+	if ix != nil {
+		hash, prefix = ix.hash, ix.prefix
 	}
 	if in.Segment != nil || in.TotalSegments != nil {
 		seg, total := ptr.Value(in.Segment), ptr.Value(in.TotalSegments)
@@ -228,18 +349,21 @@ func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) 
 		case seg >= total:
 			return nil, errValidation("The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: %d is not less than TotalSegments: %d", seg, total)
 		}
-		hash, _, _, _ := t.keyAttrs()
 		r.match = func(item attr.Item) bool {
 			h := fnv.New32a()
 			h.Write(attr.AppendKey(nil, item[hash]))
 			return int32(h.Sum32()%uint32(total)) == seg
 		}
 	}
-	start, err := t.startAfter(in.ExclusiveStartKey)
+	var start []byte
+	if ix != nil {
+		start, err = t.indexStartAfter(ix, in.ExclusiveStartKey)
+	} else {
+		start, err = t.startAfter(in.ExclusiveStartKey)
+	}
 	if err != nil {
 		return nil, err
 	}
-	prefix := itemPrefix(t.key())
 	if start != nil {
 		err = s.db.ScanFrom(prefix, after(start), r.visit)
 	} else {

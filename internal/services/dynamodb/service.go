@@ -47,6 +47,10 @@ type Service struct {
 	// conditional writes read and write atomically.
 	locks [256]sync.Mutex
 
+	// backfills are the index backfills running; done stops them.
+	backfills sync.WaitGroup
+	done      chan struct{}
+
 	// tokens are the ClientRequestTokens of recent transactions.
 	tokenMu sync.Mutex
 	tokens  map[string]tokenUse
@@ -57,7 +61,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("dynamodb: Config.DB is required")
 	}
-	s := &Service{db: cfg.DB, clock: cfg.Clock, ids: cfg.IDs, log: cfg.Logger, tables: map[tableKey]*table{}}
+	s := &Service{db: cfg.DB, clock: cfg.Clock, ids: cfg.IDs, log: cfg.Logger, tables: map[tableKey]*table{}, done: make(chan struct{})}
 	if s.clock == nil {
 		s.clock = clock.Real{}
 	}
@@ -72,12 +76,18 @@ func New(cfg Config) (*Service, error) {
 		if err := json.Unmarshal(value, &rec); err != nil {
 			return fmt.Errorf("decoding a stored table: %w", err)
 		}
-		t := &table{rec: rec}
+		t := newTable(rec, nil)
 		s.tables[t.key()] = t
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: loading tables: %w", err)
+	}
+	// Resume the backfills a stop interrupted.
+	for _, t := range s.tables {
+		for _, name := range t.rec.Backfilling {
+			s.startBackfill(t, name)
+		}
 	}
 	return s, nil
 }
@@ -92,9 +102,17 @@ func (s *Service) Spec() *awsproto.Spec {
 	return s.specVal
 }
 
-// Close releases nothing yet; it is here so that the server treats every
-// service alike.
-func (s *Service) Close() error { return nil }
+// Close stops the index backfills (the next start resumes them) and waits
+// for them.
+func (s *Service) Close() error {
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.backfills.Wait()
+	return nil
+}
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
@@ -33,11 +34,73 @@ type tableRecord struct {
 	Tags                 []Tag                  `json:"tags,omitempty"`
 	DeletionProtection   bool                   `json:"deletionProtection,omitempty"`
 	TableClass           string                 `json:"tableClass,omitempty"`
+	// Backfilling names the global secondary indexes added by UpdateTable
+	// whose entries for the items already stored are still being written.
+	Backfilling []string `json:"backfilling,omitempty"`
+	// StreamEnabledAt is when UpdateTable last enabled the stream (zero:
+	// at creation); it labels the stream.
+	StreamEnabledAt time.Time `json:"streamEnabledAt,omitzero"`
 }
 
-// table is a table in memory: its record, immutable once published.
+// table is one version of a table in memory: its record and what is
+// derived from it, immutable once published. UpdateTable publishes a new
+// version; the versions of one table share live.
 type table struct {
 	rec tableRecord
+	// live is shared by every version of the table.
+	live *tableLive
+	// The key attributes' names and types; rng is "" without a sort key.
+	hash, hashType, rng, rngType string
+	// indexes are the secondary indexes, in the order they were defined.
+	indexes []*index
+}
+
+// tableLive is what the versions of one table share: the lock that holds
+// UpdateTable and DeleteTable off while writes are in flight, so that every
+// write maintains the indexes of the version current when it commits.
+type tableLive struct {
+	writers sync.RWMutex
+	deleted bool // guarded by writers
+}
+
+// newTable builds the version of a table that rec describes; live is the
+// previous version's, or nil for a new table.
+func newTable(rec tableRecord, live *tableLive) *table {
+	if live == nil {
+		live = &tableLive{}
+	}
+	t := &table{rec: rec, live: live}
+	types := map[string]string{}
+	for _, d := range rec.AttributeDefinitions {
+		types[ptr.Value(d.AttributeName)] = ptr.Value(d.AttributeType)
+	}
+	t.hash, t.hashType, t.rng, t.rngType = schemaKeys(rec.KeySchema, types)
+	backfilling := map[string]bool{}
+	for _, n := range rec.Backfilling {
+		backfilling[n] = true
+	}
+	for _, l := range rec.LSIs {
+		t.indexes = append(t.indexes, newIndex(t, ptr.Value(l.IndexName), false, l.KeySchema, l.Projection, types, false))
+	}
+	for _, g := range rec.GSIs {
+		name := ptr.Value(g.IndexName)
+		t.indexes = append(t.indexes, newIndex(t, name, true, g.KeySchema, g.Projection, types, backfilling[name]))
+	}
+	return t
+}
+
+// schemaKeys returns the partition key's name and type and the sort key's
+// ("" when there is none) of a key schema.
+func schemaKeys(schema []KeySchemaElement, types map[string]string) (hash, hashType, rng, rngType string) {
+	for _, k := range schema {
+		name := ptr.Value(k.AttributeName)
+		if ptr.Value(k.KeyType) == "HASH" {
+			hash, hashType = name, types[name]
+		} else {
+			rng, rngType = name, types[name]
+		}
+	}
+	return
 }
 
 func (t *table) key() tableKey { return tableKey{t.rec.Account, t.rec.Region, t.rec.Name} }
@@ -50,19 +113,7 @@ func (t *table) arn() string {
 // keyAttrs returns the partition key's name and type, and the sort key's
 // ("" when the table has none).
 func (t *table) keyAttrs() (hash, hashType, rng, rngType string) {
-	types := map[string]string{}
-	for _, d := range t.rec.AttributeDefinitions {
-		types[ptr.Value(d.AttributeName)] = ptr.Value(d.AttributeType)
-	}
-	for _, k := range t.rec.KeySchema {
-		name := ptr.Value(k.AttributeName)
-		if ptr.Value(k.KeyType) == "HASH" {
-			hash, hashType = name, types[name]
-		} else {
-			rng, rngType = name, types[name]
-		}
-	}
-	return
+	return t.hash, t.hashType, t.rng, t.rngType
 }
 
 func tableStorageKey(k tableKey) []byte { return storage.Key("ddb", "t", k.account, k.region, k.name) }
@@ -100,6 +151,9 @@ func (s *Service) CreateTable(ctx context.Context, in *CreateTableInput) (*Creat
 	case billing == "PAY_PER_REQUEST" && in.ProvisionedThroughput != nil:
 		return nil, errValidation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
 	}
+	if err := checkIndexes(in, billing); err != nil {
+		return nil, err
+	}
 	if in.GlobalTableSourceArn != nil || in.ResourcePolicy != nil {
 		return nil, errUnsupported("GlobalTableSourceArn and ResourcePolicy")
 	}
@@ -117,7 +171,7 @@ func (s *Service) CreateTable(ctx context.Context, in *CreateTableInput) (*Creat
 	if err := s.db.Set(tableStorageKey(k), mustJSON(rec)); err != nil {
 		return nil, fmt.Errorf("storing table %s: %w", name, err)
 	}
-	t := &table{rec: rec}
+	t := newTable(rec, nil)
 	s.tables[k] = t
 	desc := s.describe(t)
 	desc.TableStatus = ptr.To("CREATING")
@@ -185,7 +239,7 @@ func (s *Service) describe(t *table) *TableDescription {
 		CreationDateTime: awsproto.NewTime(r.Created), KeySchema: r.KeySchema, AttributeDefinitions: r.AttributeDefinitions,
 		DeletionProtectionEnabled: ptr.To(r.DeletionProtection),
 	}
-	count, size := s.tableStats(t)
+	count, size := s.prefixStats(itemPrefix(t.key()))
 	d.ItemCount, d.TableSizeBytes = ptr.To(count), ptr.To(size)
 	if r.BillingMode == "PAY_PER_REQUEST" {
 		d.BillingModeSummary = &BillingModeSummary{BillingMode: ptr.To("PAY_PER_REQUEST"), LastUpdateToPayPerRequestDateTime: awsproto.NewTime(r.Created)}
@@ -195,18 +249,36 @@ func (s *Service) describe(t *table) *TableDescription {
 			ReadCapacityUnits: r.Provisioned.ReadCapacityUnits, WriteCapacityUnits: r.Provisioned.WriteCapacityUnits}
 	}
 	for _, g := range r.GSIs {
-		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, GlobalSecondaryIndexDescription{
+		ix := t.index(ptr.Value(g.IndexName))
+		count, size := s.prefixStats(ix.prefix)
+		gd := GlobalSecondaryIndexDescription{
 			IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection, IndexStatus: ptr.To("ACTIVE"),
-			IndexArn: ptr.To(t.arn() + "/index/" + ptr.Value(g.IndexName)), ItemCount: ptr.To(int64(0)), IndexSizeBytes: ptr.To(int64(0))})
+			IndexArn: ptr.To(t.arn() + "/index/" + ix.name), ItemCount: ptr.To(count), IndexSizeBytes: ptr.To(size),
+			ProvisionedThroughput: &ProvisionedThroughputDescription{NumberOfDecreasesToday: ptr.To(int64(0)),
+				ReadCapacityUnits: ptr.To(int64(0)), WriteCapacityUnits: ptr.To(int64(0))},
+		}
+		if p := g.ProvisionedThroughput; p != nil {
+			gd.ProvisionedThroughput.ReadCapacityUnits, gd.ProvisionedThroughput.WriteCapacityUnits = p.ReadCapacityUnits, p.WriteCapacityUnits
+		}
+		if ix.backfilling {
+			gd.IndexStatus, gd.Backfilling = ptr.To("CREATING"), ptr.To(true)
+		}
+		d.GlobalSecondaryIndexes = append(d.GlobalSecondaryIndexes, gd)
 	}
 	for _, l := range r.LSIs {
+		ix := t.index(ptr.Value(l.IndexName))
+		count, size := s.prefixStats(ix.prefix)
 		d.LocalSecondaryIndexes = append(d.LocalSecondaryIndexes, LocalSecondaryIndexDescription{
 			IndexName: l.IndexName, KeySchema: l.KeySchema, Projection: l.Projection,
-			IndexArn: ptr.To(t.arn() + "/index/" + ptr.Value(l.IndexName)), ItemCount: ptr.To(int64(0)), IndexSizeBytes: ptr.To(int64(0))})
+			IndexArn: ptr.To(t.arn() + "/index/" + ix.name), ItemCount: ptr.To(count), IndexSizeBytes: ptr.To(size)})
 	}
 	if r.Stream != nil && ptr.Value(r.Stream.StreamEnabled) {
 		d.StreamSpecification = r.Stream
-		label := r.Created.UTC().Format("2006-01-02T15:04:05.000")
+		at := r.StreamEnabledAt
+		if at.IsZero() {
+			at = r.Created
+		}
+		label := at.UTC().Format("2006-01-02T15:04:05.000")
 		d.LatestStreamLabel = ptr.To(label)
 		d.LatestStreamArn = ptr.To(t.arn() + "/stream/" + label)
 	}
@@ -216,9 +288,9 @@ func (s *Service) describe(t *table) *TableDescription {
 	return d
 }
 
-// tableStats counts a table's items and their size.
-func (s *Service) tableStats(t *table) (count, size int64) {
-	_ = s.db.Scan(itemPrefix(t.key()), func(_, value []byte) error {
+// prefixStats counts the items of a table or index and their size.
+func (s *Service) prefixStats(prefix []byte) (count, size int64) {
+	_ = s.db.Scan(prefix, func(_, value []byte) error {
 		count++
 		size += int64(len(value))
 		return nil
@@ -276,16 +348,27 @@ func (s *Service) DeleteTable(ctx context.Context, in *DeleteTableInput) (*Delet
 	if t.rec.DeletionProtection {
 		return nil, errValidation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
 	}
+	// Wait for the writes in flight; later ones find the table gone.
+	t.live.writers.Lock()
+	defer t.live.writers.Unlock()
+	if t.live.deleted {
+		return nil, errTableNotFound(t.rec.Name)
+	}
+	s.mu.RLock()
+	t = s.tables[t.key()]
+	s.mu.RUnlock()
 	desc := s.describe(t)
 	desc.TableStatus = ptr.To("DELETING")
 	b := s.db.NewBatch()
 	defer b.Close()
 	b.Delete(tableStorageKey(t.key()))
-	prefix := itemPrefix(t.key())
-	b.DeleteRange(prefix, storage.PrefixEnd(prefix))
+	for _, prefix := range [][]byte{itemPrefix(t.key()), indexesPrefix(t.key())} {
+		b.DeleteRange(prefix, storage.PrefixEnd(prefix))
+	}
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("deleting table %s: %w", t.rec.Name, err)
 	}
+	t.live.deleted = true
 	s.mu.Lock()
 	delete(s.tables, t.key())
 	s.mu.Unlock()

@@ -22,6 +22,7 @@ const tokenWindow = 10 * time.Minute
 // txAction is one checked action of a TransactWriteItems: the item it
 // touches, its condition, and what it does to the item.
 type txAction struct {
+	table    *table
 	key      []byte
 	cond     *expr.Condition
 	onFail   *string
@@ -57,12 +58,22 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 		seen[string(a.key)] = true
 		actions = append(actions, a)
 	}
+	tables := map[string]*table{}
+	for _, a := range actions {
+		tables[a.table.rec.Name] = a.table
+	}
+	current, release, err := s.beginWrites(tables)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	keys := make([][]byte, len(actions))
 	for i, a := range actions {
 		keys[i] = a.key
 	}
 	defer s.lockItems(keys)()
 
+	olds := make([]attr.Item, len(actions))
 	reasons := make([]map[string]any, len(actions))
 	failed := false
 	next := make([]attr.Item, len(actions))
@@ -71,6 +82,7 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 		if err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
+		olds[i] = old
 		reasons[i] = map[string]any{"Code": "None"}
 		if err := checkCondition(a.cond, old, a.onFail); err != nil {
 			ae, ok := awserr.As(err)
@@ -95,6 +107,11 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 			if next[i], err = a.apply(base); err != nil {
 				return nil, validation(err)
 			}
+			if next[i] != nil {
+				if verr := current[a.table.rec.Name].checkIndexKeys(next[i]); verr != nil {
+					return nil, verr
+				}
+			}
 		}
 	}
 	if failed {
@@ -109,19 +126,20 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 	b := s.db.NewBatch()
 	defer b.Close()
 	for i, a := range actions {
-		switch {
-		case a.apply == nil:
-		case next[i] == nil:
-			b.Delete(a.key)
-		default:
+		if a.apply == nil {
+			continue
+		}
+		var data []byte
+		if next[i] != nil {
 			if attr.ItemSize(next[i]) > maxItemSize {
 				return nil, errValidation("Item size has exceeded the maximum allowed size")
 			}
-			data, err := attr.AppendItemJSON(nil, next[i])
-			if err != nil {
+			if data, err = attr.AppendItemJSON(nil, next[i]); err != nil {
 				return nil, fmt.Errorf("encoding an item: %w", err)
 			}
-			b.Set(a.key, data)
+		}
+		if err := current[a.table.rec.Name].stage(b, a.key, olds[i], next[i], data); err != nil {
+			return nil, err
 		}
 	}
 	if err := b.Commit(); err != nil {
@@ -166,7 +184,7 @@ func (s *Service) txAction(ctx context.Context, it TransactWriteItem) (txAction,
 	if err != nil {
 		return txAction{}, err
 	}
-	a := txAction{onFail: onFail}
+	a := txAction{table: t, onFail: onFail}
 	var verr *awserr.Error
 	if a.key, verr = t.storageKey(key, it.Put != nil); verr != nil {
 		return txAction{}, verr

@@ -56,6 +56,11 @@ func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateI
 		}
 	}
 
+	t, release, err := s.beginWrite(t)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	mu := s.itemLock(key)
 	mu.Lock()
 	defer mu.Unlock()
@@ -82,11 +87,14 @@ func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateI
 	if attr.ItemSize(updated) > maxItemSize {
 		return nil, errValidation("Item size to update has exceeded the maximum allowed size")
 	}
+	if verr := t.checkIndexKeys(updated); verr != nil {
+		return nil, verr
+	}
 	data, err := attr.AppendItemJSON(nil, updated)
 	if err != nil {
 		return nil, fmt.Errorf("encoding an item: %w", err)
 	}
-	if err := s.db.Set(key, data); err != nil {
+	if err := s.commit(t, key, old, updated, data); err != nil {
 		return nil, fmt.Errorf("storing an item: %w", err)
 	}
 	out := &UpdateItemOutput{}
