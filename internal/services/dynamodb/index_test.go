@@ -446,7 +446,7 @@ func TestUpdateTableBackfillsIndex(t *testing.T) {
 
 	// Billing mode and deletion protection.
 	if _, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("events"), BillingMode: types.BillingModeProvisioned,
-		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(7)},
+		ProvisionedThroughput:     &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(7)},
 		DeletionProtectionEnabled: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
