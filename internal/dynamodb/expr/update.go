@@ -402,3 +402,13 @@ func (u *Update) Targets() []string {
 	}
 	return out
 }
+
+// TargetPaths returns the document paths the update writes, in the order
+// written: what ReturnValues UPDATED_OLD and UPDATED_NEW project.
+func (u *Update) TargetPaths() []Path {
+	out := make([]Path, 0, len(u.targets))
+	for _, t := range u.targets {
+		out = append(out, t.path)
+	}
+	return out
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
 	"github.com/nimbus-dev/nimbus/internal/dynamodb/expr"
+	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
 // Batch limits.
@@ -34,6 +35,7 @@ func (s *Service) BatchGetItem(ctx context.Context, in *BatchGetItemInput) (*Bat
 	}
 	sort.Strings(names)
 	out := &BatchGetItemOutput{Responses: map[string][]map[string]attr.Value{}, UnprocessedKeys: map[string]KeysAndAttributes{}}
+	u := newUsage(in.ReturnConsumedCapacity)
 	for _, name := range names {
 		ka := in.RequestItems[name]
 		if ka.AttributesToGet != nil {
@@ -68,6 +70,7 @@ func (s *Service) BatchGetItem(ctx context.Context, in *BatchGetItemInput) (*Bat
 			if err != nil {
 				return nil, fmt.Errorf("reading an item: %w", err)
 			}
+			u.table(name, readUnits(attr.ItemSize(item), ptr.Value(ka.ConsistentRead)))
 			if item == nil {
 				continue
 			}
@@ -78,6 +81,7 @@ func (s *Service) BatchGetItem(ctx context.Context, in *BatchGetItemInput) (*Bat
 		}
 		out.Responses[name] = items
 	}
+	out.ConsumedCapacity = u.all()
 	return out, nil
 }
 
@@ -159,10 +163,11 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (
 	defer s.lockItems(keys)()
 	b := s.db.NewBatch()
 	defer b.Close()
+	u := newUsage(in.ReturnConsumedCapacity)
 	for _, w := range writes {
 		t := current[w.table]
 		var old attr.Item
-		if len(t.indexes) > 0 {
+		if len(t.indexes) > 0 || u != nil {
 			if old, err = s.load(w.key); err != nil {
 				return nil, fmt.Errorf("reading an item: %w", err)
 			}
@@ -170,9 +175,10 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (
 		if err := t.stage(b, w.key, old, w.item, w.data); err != nil {
 			return nil, err
 		}
+		u.write(t, w.key, old, w.item)
 	}
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("storing a batch: %w", err)
 	}
-	return &BatchWriteItemOutput{UnprocessedItems: map[string][]WriteRequest{}}, nil
+	return &BatchWriteItemOutput{UnprocessedItems: map[string][]WriteRequest{}, ConsumedCapacity: u.all()}, nil
 }

@@ -136,8 +136,9 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	mu.Lock()
 	defer mu.Unlock()
 	out := &PutItemOutput{}
+	u := newUsage(in.ReturnConsumedCapacity)
 	var old attr.Item
-	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 {
+	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 || u != nil {
 		if old, err = s.load(key); err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
@@ -151,6 +152,8 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	if err := s.commit(t, key, old, item, data); err != nil {
 		return nil, fmt.Errorf("storing an item: %w", err)
 	}
+	u.write(t, key, old, item)
+	out.ConsumedCapacity = u.consumed(t.rec.Name)
 	return out, nil
 }
 
@@ -182,10 +185,12 @@ func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput
 	if err != nil {
 		return nil, fmt.Errorf("reading an item: %w", err)
 	}
+	u := newUsage(in.ReturnConsumedCapacity)
+	u.table(t.rec.Name, readUnits(attr.ItemSize(item), ptr.Value(in.ConsistentRead)))
 	if item != nil && projection != nil {
 		item = expr.Project(item, projection)
 	}
-	return &GetItemOutput{Item: item}, nil
+	return &GetItemOutput{Item: item, ConsumedCapacity: u.consumed(t.rec.Name)}, nil
 }
 
 // DeleteItem deletes an item by its key.
@@ -209,8 +214,9 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 	mu.Lock()
 	defer mu.Unlock()
 	out := &DeleteItemOutput{}
+	u := newUsage(in.ReturnConsumedCapacity)
 	var old attr.Item
-	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 {
+	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 || u != nil {
 		if old, err = s.load(key); err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
@@ -224,6 +230,8 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 	if err := s.commit(t, key, old, nil, nil); err != nil {
 		return nil, fmt.Errorf("deleting an item: %w", err)
 	}
+	u.write(t, key, old, nil)
+	out.ConsumedCapacity = u.consumed(t.rec.Name)
 	return out, nil
 }
 

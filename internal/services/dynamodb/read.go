@@ -36,6 +36,11 @@ type reader struct {
 	// whole: answer the fetched base items, not the entries (Select
 	// ALL_ATTRIBUTES on a local secondary index).
 	whole bool
+	// usage, when the request asked for ConsumedCapacity, counts the
+	// reads; sizeRead and sizeFetched add up what was read of the table or
+	// index and what fetch read of the table.
+	usage                 *usage
+	sizeRead, sizeFetched int
 
 	items        []map[string]attr.Value
 	scanned      int // items evaluated (ScannedCount)
@@ -65,7 +70,12 @@ func (r *reader) visit(_, value []byte) error {
 		}
 		if full == nil { // deleted since the entry was read
 			full = item
+		} else if r.usage != nil {
+			r.sizeFetched += attr.ItemSize(full)
 		}
+	}
+	if r.usage != nil {
+		r.sizeRead += attr.ItemSize(item)
 	}
 	pass := true
 	if r.filter != nil {
@@ -92,6 +102,24 @@ func (r *reader) visit(_, value []byte) error {
 		return storage.ErrStop
 	}
 	return nil
+}
+
+// consumed is the ConsumedCapacity of the read (nil when not asked for):
+// what was read of the table or index ix, in 4 KB units over the whole
+// page, and what a local index fetched of the table.
+func (r *reader) consumed(ix *index, consistent bool) *ConsumedCapacity {
+	if r.usage == nil {
+		return nil
+	}
+	if ix == nil {
+		r.usage.table(r.t.rec.Name, readUnits(r.sizeRead, consistent))
+	} else {
+		r.usage.index(r.t.rec.Name, ix, readUnits(r.sizeRead, consistent))
+		if r.sizeFetched > 0 {
+			r.usage.table(r.t.rec.Name, readUnits(r.sizeFetched, consistent))
+		}
+	}
+	return r.usage.consumed(r.t.rec.Name)
 }
 
 // keyOf returns the key attributes of an item of t.
@@ -269,6 +297,7 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	if err != nil {
 		return nil, err
 	}
+	r.usage = newUsage(in.ReturnConsumedCapacity)
 	if err := checkKeyTypes(kc, hashType, rngType); err != nil {
 		return nil, err
 	}
@@ -302,7 +331,8 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	if err != nil {
 		return nil, err
 	}
-	out := &QueryOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned))}
+	out := &QueryOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned)),
+		ConsumedCapacity: r.consumed(ix, ptr.Value(in.ConsistentRead))}
 	if !r.count {
 		out.Items = r.items
 		if out.Items == nil {
@@ -335,6 +365,7 @@ func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) 
 	if err != nil {
 		return nil, err
 	}
+	r.usage = newUsage(in.ReturnConsumedCapacity)
 	hash, prefix := t.hash, itemPrefix(t.key())
 	if ix != nil {
 		hash, prefix = ix.hash, ix.prefix
@@ -372,7 +403,8 @@ func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := &ScanOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned))}
+	out := &ScanOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned)),
+		ConsumedCapacity: r.consumed(ix, ptr.Value(in.ConsistentRead))}
 	if !r.count {
 		out.Items = r.items
 		if out.Items == nil {

@@ -125,8 +125,14 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
+	u := newUsage(in.ReturnConsumedCapacity)
+	if u != nil {
+		u.factor = 2
+	}
 	for i, a := range actions {
+		t := current[a.table.rec.Name]
 		if a.apply == nil {
+			u.table(t.rec.Name, writeUnits(attr.ItemSize(olds[i])))
 			continue
 		}
 		var data []byte
@@ -138,14 +144,15 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 				return nil, fmt.Errorf("encoding an item: %w", err)
 			}
 		}
-		if err := current[a.table.rec.Name].stage(b, a.key, olds[i], next[i], data); err != nil {
+		if err := t.stage(b, a.key, olds[i], next[i], data); err != nil {
 			return nil, err
 		}
+		u.write(t, a.key, olds[i], next[i])
 	}
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("storing a transaction: %w", err)
 	}
-	return &TransactWriteItemsOutput{}, nil
+	return &TransactWriteItemsOutput{ConsumedCapacity: u.all()}, nil
 }
 
 // txAction checks one TransactWriteItem.
@@ -263,6 +270,7 @@ func (s *Service) TransactGetItems(ctx context.Context, in *TransactGetItemsInpu
 		return nil, errValidation("1 validation error detected: Value at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100, Member must have length greater than or equal to 1")
 	}
 	type get struct {
+		table      string
 		key        []byte
 		projection []expr.Path
 	}
@@ -281,7 +289,7 @@ func (s *Service) TransactGetItems(ctx context.Context, in *TransactGetItemsInpu
 			return nil, verr
 		}
 		var used expr.Usage
-		g := get{key: key}
+		g := get{table: t.rec.Name, key: key}
 		if p := it.Get.ProjectionExpression; p != nil {
 			if g.projection, err = expr.ParseProjection(*p, it.Get.ExpressionAttributeNames, &used); err != nil {
 				return nil, validation(err)
@@ -294,15 +302,21 @@ func (s *Service) TransactGetItems(ctx context.Context, in *TransactGetItemsInpu
 	}
 	defer s.lockItems(keys)()
 	out := &TransactGetItemsOutput{Responses: make([]ItemResponse, len(gets))}
+	u := newUsage(in.ReturnConsumedCapacity)
+	if u != nil {
+		u.factor = 2
+	}
 	for i, g := range gets {
 		item, err := s.load(g.key)
 		if err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
+		u.table(g.table, readUnits(attr.ItemSize(item), true))
 		if item != nil && g.projection != nil {
 			item = expr.Project(item, g.projection)
 		}
 		out.Responses[i] = ItemResponse{Item: item}
 	}
+	out.ConsumedCapacity = u.all()
 	return out, nil
 }

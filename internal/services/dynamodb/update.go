@@ -97,7 +97,9 @@ func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateI
 	if err := s.commit(t, key, old, updated, data); err != nil {
 		return nil, fmt.Errorf("storing an item: %w", err)
 	}
-	out := &UpdateItemOutput{}
+	u := newUsage(in.ReturnConsumedCapacity)
+	u.write(t, key, old, updated)
+	out := &UpdateItemOutput{ConsumedCapacity: u.consumed(t.rec.Name)}
 	switch rv {
 	case "ALL_OLD":
 		out.Attributes = old
@@ -109,13 +111,8 @@ func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateI
 			from = old
 		}
 		if update != nil {
-			picked := attr.Item{}
-			for _, name := range update.Targets() {
-				if v, ok := from[name]; ok {
-					picked[name] = v
-				}
-			}
-			if len(picked) > 0 {
+			// Only the updated paths, nested ones within their parents.
+			if picked := expr.Project(from, update.TargetPaths()); len(picked) > 0 {
 				out.Attributes = picked
 			}
 		}
