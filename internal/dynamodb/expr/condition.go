@@ -48,6 +48,9 @@ func parseCondition(what, s string, names Names, values Values, used *Usage) (*C
 	if strings.TrimSpace(s) == "" {
 		return nil, invalid(what, msgEmpty)
 	}
+	if err := checkSize(what, s); err != nil {
+		return nil, err
+	}
 	p := newParser(what, s, names, values, used)
 	n, err := p.parseCondTop()
 	if err == nil {

@@ -11,8 +11,8 @@
 // where each text comes from and which are invented.
 //
 // Not done yet:
-//   - the size limits: 4 KB per expression, 255 bytes per placeholder,
-//     2 MB of substitutions, 300 operators in an UpdateExpression;
+//   - the size limits other than 4 KB per expression: 255 bytes per
+//     placeholder, 2 MB of substitutions, 300 operators in an expression;
 //   - parenthesized operands in SET ("SET a = (b + c)" is refused as a
 //     syntax error, DynamoDB accepts it) and "redundant parentheses";
 //   - the exact precedence of DynamoDB's error checks when an expression

@@ -20,6 +20,18 @@ func fail(msg string) error { return &attr.Error{Message: msg} }
 // expression it refuses.
 func invalid(what, msg string) error { return fail("Invalid " + what + ": " + msg) }
 
+// maxExpressionSize is DynamoDB's limit on each expression, in bytes as
+// sent (placeholders not substituted).
+const maxExpressionSize = 4096
+
+// checkSize refuses an expression longer than maxExpressionSize.
+func checkSize(what, s string) error {
+	if len(s) > maxExpressionSize {
+		return invalid(what, fmt.Sprintf(msgTooLong, len(s)))
+	}
+	return nil
+}
+
 // [recorded] format; near is the tokens either side of the bad one.
 func syntaxError(what, src string, toks []token, i int) error {
 	return invalid(what, fmt.Sprintf(`Syntax error; token: "%s", near: "%s"`, toks[i].text, near(src, toks, i)))
@@ -58,6 +70,8 @@ const (
 	msgKeyMissed    = "Query condition missed key schema element: "
 	// [invented] from memory of DynamoDB's wording, unconfirmed.
 	msgTooManyIn = "The IN operator is provided with too many operands; number of operands: %d"
+	// From an error a user reported (pynamodb/PynamoDB#979, 2021).
+	msgTooLong   = "Expression size has exceeded the maximum allowed size; expression size: %d"
 	msgKeyNested = "KeyConditionExpressions cannot have conditions on nested attributes"
 )
 

@@ -194,6 +194,7 @@ func TestConditionErrors(t *testing.T) {
 		{"a between :ten and :one", "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {N:10}, upper bound operand: AttributeValue: {N:1}"},
 		{"a between :a and :one", "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {S:a}, upper bound operand: AttributeValue: {N:1}"},
 		{"a IN (" + strings.Repeat(":one, ", 100) + ":one)", "Invalid ConditionExpression: The IN operator is provided with too many operands; number of operands: 101"},
+		{"a = :one OR " + strings.Repeat(" ", 4090) + "b = :one", "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 4110"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
@@ -206,6 +207,9 @@ func TestConditionErrors(t *testing.T) {
 	}
 	if _, err := ParseFilter("a =", nil, nil, nil); errMessage(t, err) != `Invalid FilterExpression: Syntax error; token: "<EOF>", near: "="` {
 		t.Errorf("ParseFilter error = %v", err)
+	}
+	if _, err := ParseCondition("a = :one"+strings.Repeat(" ", 4096-len("a = :one")), nil, testValues(t), nil); err != nil {
+		t.Errorf("a 4,096-byte expression: %v", err)
 	}
 	if _, err := ParseCondition("a IN ("+strings.Repeat(":one, ", 99)+":one)", nil, testValues(t), nil); err != nil {
 		t.Errorf("IN with 100 operands: %v", err)

@@ -15,6 +15,9 @@ func ParseProjection(s string, names Names, used *Usage) ([]Path, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, invalid(what, msgEmpty)
 	}
+	if err := checkSize(what, s); err != nil {
+		return nil, err
+	}
 	p := newParser(what, s, names, nil, used)
 	var ops []*operand
 	var err error

@@ -42,6 +42,9 @@ func ParseUpdate(s string, names Names, values Values, used *Usage) (*Update, er
 	if strings.TrimSpace(s) == "" {
 		return nil, invalid(what, msgEmpty)
 	}
+	if err := checkSize(what, s); err != nil {
+		return nil, err
+	}
 	p := newParser(what, s, names, values, used)
 	u, err := p.parseUpdate()
 	if err == nil {
