@@ -168,6 +168,11 @@ func TestItems(t *testing.T) {
 				"pk": &types.AttributeValueMemberS{Value: ""}, "sk": &types.AttributeValueMemberN{Value: "1"}}})
 			return err
 		}, "ValidationException", "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"},
+		{"partition key over 2,048 bytes", func() error {
+			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: strings.Repeat("k", 2049)}, "sk": &types.AttributeValueMemberN{Value: "1"}}})
+			return err
+		}, "ValidationException", "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes"},
 		{"key of the wrong shape", func() error {
 			_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("items"), Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "x"}}})
 			return err

@@ -19,6 +19,24 @@ import (
 // maxItemSize is DynamoDB's item size limit, 400 KB.
 const maxItemSize = 400 * 1024
 
+// Key value limits, in bytes.
+const (
+	maxPartitionKeySize = 2048
+	maxSortKeySize      = 1024
+)
+
+// keyValueSize is the size of a key value as DynamoDB limits it: the bytes
+// of a string or binary (a number always fits).
+func keyValueSize(v attr.Value) int {
+	switch v.Kind() {
+	case attr.S:
+		return len(v.S())
+	case attr.B:
+		return len(v.B())
+	}
+	return 0
+}
+
 // kindOf maps an AttributeDefinitions type to a value kind.
 var kindOf = map[string]attr.Kind{"S": attr.S, "N": attr.N, "B": attr.B}
 
@@ -48,6 +66,11 @@ func (t *table) storageKey(item attr.Item, whole bool) ([]byte, *awserr.Error) {
 		if (v.Kind() == attr.S && v.S() == "") || (v.Kind() == attr.B && len(v.B()) == 0) {
 			return nil, errValidation("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty %s value. Key: %s",
 				map[attr.Kind]string{attr.S: "string", attr.B: "binary"}[v.Kind()], k.name)
+		}
+		if n := keyValueSize(v); k.name == hash && n > maxPartitionKeySize {
+			return nil, errValidation("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of%d bytes", maxPartitionKeySize)
+		} else if k.name == rng && n > maxSortKeySize {
+			return nil, errValidation("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of %d bytes", maxSortKeySize)
 		}
 		key = attr.AppendKey(key, v)
 	}
