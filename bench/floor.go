@@ -17,9 +17,10 @@ const floorResponse = `{"action":"echo","requestId":"00000000-0000-0000-0000-000
 // floorHandler answers Lambda's Invoke route with floorResponse after
 // reading the request body, and nothing else: the least any server can do
 // for the same request, so its CPU per invoke is the floor Nimbus's is
-// compared with.
+// compared with. POST / is DynamoDB's floor, ddbFloorHandler.
 func floorHandler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("POST /{$}", ddbFloorHandler())
 	mux.HandleFunc("POST /2015-03-31/functions/{name}/invocations", func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -47,23 +48,33 @@ type floorResult struct {
 // startFloorServer starts this binary as a floor server in a subprocess
 // and returns it and a target on it. The caller stops the process.
 func startFloorServer(stderr *os.File) (*process, target, error) {
-	self, err := os.Executable()
+	p, url, err := startFloorProcess(stderr)
 	if err != nil {
 		return nil, target{}, err
+	}
+	return p, target{client: newClient(url), function: "floor", proc: p}, nil
+}
+
+// startFloorProcess starts this binary as a floor server in a subprocess
+// and returns it and its URL once it listens. The caller stops the process.
+func startFloorProcess(stderr *os.File) (*process, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return nil, target{}, err
+		return nil, "", err
 	}
 	p, _, err := startProcess([]string{self, "-floor-server", addr}, "", nil, stderr)
 	if err != nil {
-		return nil, target{}, err
+		return nil, "", err
 	}
 	if _, err := waitListening(addr, 20*time.Second, p.exited); err != nil {
 		p.stop(5 * time.Second)
-		return nil, target{}, fmt.Errorf("floor server: %w", err)
+		return nil, "", fmt.Errorf("floor server: %w", err)
 	}
-	return p, target{client: newClient("http://" + addr), function: "floor", proc: p}, nil
+	return p, "http://" + addr, nil
 }
 
 // coldFloor execs bootstrap n times with a Runtime API that only listens,

@@ -25,6 +25,13 @@
 // RIE is looked up on PATH and in $(go env GOPATH)/bin; when it is missing
 // the bench says how to install it and measures Nimbus alone.
 //
+// Then SQS (bench/sqs.go) and DynamoDB (bench/dynamodb.go): Nimbus against
+// dynalite and moto_server and a bare net/http floor, through one
+// aws-sdk-go-v2 DynamoDB client. `-only dynamodb` measures DynamoDB alone
+// and replaces just the DynamoDB section of the report:
+//
+//	go run ./bench -only dynamodb -rev HEAD
+//
 // The machine is usually shared: the bench waits (-wait-idle) for it to calm
 // down, interleaves the warm runs of the three servers, and reports how much
 // CPU other processes took during each run. -rev HEAD measures a commit
@@ -90,6 +97,9 @@ type options struct {
 	// Rev, when set, is a git revision whose tree (git archive) is built and
 	// measured instead of the working tree; default: the working tree.
 	Rev string
+	// Only, when set, names the one part that is measured ("dynamodb"); its
+	// section of Out is replaced and the rest kept. Default: every part.
+	Only string
 }
 
 func main() {
@@ -99,10 +109,10 @@ func main() {
 	flag.IntVar(&o.RIEStarts, "rie-starts", 10, "fresh RIE processes to time and cold-invoke")
 	flag.IntVar(&o.Cold, "cold", 20, "fresh Nimbus functions to cold-invoke")
 	flag.IntVar(&o.Warmup, "warmup", 20, "unmeasured invokes before each warm run")
-	flag.IntVar(&o.Warm, "warm", 1000, "sequential invokes per warm run")
+	flag.IntVar(&o.Warm, "warm", 1000, "sequential calls per warm (single-worker) run")
 	flag.IntVar(&o.Block, "block", 100, "warm calls per server before switching to the next (the warm runs are interleaved)")
 	flag.IntVar(&o.Callers, "callers", 16, "concurrent callers in the throughput runs")
-	flag.IntVar(&o.Calls, "calls", 20000, "most invokes per throughput run")
+	flag.IntVar(&o.Calls, "calls", 20000, "most calls per throughput run")
 	flag.DurationVar(&o.Limit, "duration", 10*time.Second, "longest warm or throughput run")
 	flag.DurationVar(&o.Settle, "settle", 500*time.Millisecond, "idle time after start before reading RSS")
 	flag.StringVar(&o.RIE, "rie", "", "path of aws-lambda-rie (default: PATH, then $(go env GOPATH)/bin)")
@@ -111,6 +121,7 @@ func main() {
 	flag.DurationVar(&o.WaitIdle, "wait-idle", 30*time.Second, "wait up to this long for the machine to be mostly idle before measuring")
 	flag.StringVar(&o.Goaws, "goaws", "", "goaws binary for the SQS comparison (default: PATH, then $(go env GOPATH)/bin/goaws)")
 	flag.StringVar(&o.Rev, "rev", "", "measure this git revision (e.g. HEAD) instead of the working tree")
+	flag.StringVar(&o.Only, "only", "", "measure only this `part` (dynamodb) and replace only its section of the report")
 	flag.StringVar(&floorAddr, "floor-server", "", "internal: serve the floor server on `ADDR` and nothing else")
 	flag.Parse()
 
@@ -139,6 +150,9 @@ func run(ctx context.Context, o options) (err error) {
 	if o.Out == "" {
 		o.Out = filepath.Join(root, "bench", "results.md")
 	}
+	if o.Only != "" && o.Only != "dynamodb" {
+		return fmt.Errorf("-only %q: the part that runs alone is dynamodb", o.Only)
+	}
 	work, err := os.MkdirTemp("", "nimbus-bench-")
 	if err != nil {
 		return err
@@ -165,10 +179,17 @@ func run(ctx context.Context, o options) (err error) {
 			return err
 		}
 	}
-	progress("building nimbus and the test function at %s (not timed)", commit)
+	if o.Only != "" {
+		progress("building nimbus at %s (not timed)", commit)
+	} else {
+		progress("building nimbus and the test function at %s (not timed)", commit)
+	}
 	nimbusBin := filepath.Join(work, "nimbus")
 	if err = buildGo(ctx, src, nimbusBin, "./cmd/nimbus"); err != nil {
 		return err
+	}
+	if o.Only == "dynamodb" {
+		return runDynamoDBOnly(ctx, o, nimbusBin, work, commit, logf)
 	}
 	bootstrap := bootstrapPath(work)
 	if err = buildGo(ctx, src, bootstrap, "./internal/nimbustest/testfunc", "-tags", "lambda.norpc", "-trimpath"); err != nil {
@@ -213,16 +234,41 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
+	ddb, err := measureDynamoDB(ctx, o, nimbusBin, work, logf)
+	if err != nil {
+		return fmt.Errorf("measuring DynamoDB: %w", err)
+	}
 	progress("measured in %v", time.Since(start).Round(time.Second))
 
 	m := describeMachine(commit)
 	m.Busy = busy
-	report := renderReport(m, o, nim, rie, floor, rt) + renderSQS(delivery, sqsReport)
+	report := renderReport(m, o, nim, rie, floor, rt) + renderSQS(delivery, sqsReport) + renderDynamoDB(m, o, ddb)
 	fmt.Print(report)
 	if err = os.WriteFile(o.Out, []byte(report), 0o644); err != nil {
 		return err
 	}
 	progress("wrote %s", o.Out)
+	return nil
+}
+
+// runDynamoDBOnly measures DynamoDB alone (-only dynamodb), prints its
+// section and writes it into o.Out in place of the old one.
+func runDynamoDBOnly(ctx context.Context, o options, nimbusBin, work, commit string, logf *os.File) error {
+	start := time.Now()
+	busy := waitIdle(o.WaitIdle)
+	ddb, err := measureDynamoDB(ctx, o, nimbusBin, work, logf)
+	if err != nil {
+		return fmt.Errorf("measuring DynamoDB: %w", err)
+	}
+	progress("measured in %v", time.Since(start).Round(time.Second))
+	m := describeMachine(commit)
+	m.Busy = busy
+	section := renderDynamoDB(m, o, ddb)
+	fmt.Print(section)
+	if err := writeDynamoDBSection(o.Out, section); err != nil {
+		return err
+	}
+	progress("wrote the DynamoDB section of %s", o.Out)
 	return nil
 }
 
