@@ -235,7 +235,11 @@ func (s *Spec) WriteOutput(w http.ResponseWriter, op *Operation, out any) {
 	}
 	if !hasPayload {
 		var err error
-		payload, err = json.Marshal(out)
+		if a, ok := out.(JSONAppender); ok {
+			payload, err = a.AppendJSON(nil)
+		} else {
+			payload, err = json.Marshal(out)
+		}
 		if err != nil {
 			s.WriteError(w, awserr.Internal())
 			return
@@ -247,6 +251,14 @@ func (s *Spec) WriteOutput(w http.ResponseWriter, op *Operation, out any) {
 	s.setCRC32(h, payload)
 	w.WriteHeader(status)
 	w.Write(payload)
+}
+
+// JSONAppender is an output that encodes its own JSON body. The outputs
+// that carry many values with their own MarshalJSON (DynamoDB's items)
+// implement it: encoding/json re-validates every byte each Marshaler
+// returns, which costs more than encoding them.
+type JSONAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
 }
 
 // setCRC32 sets x-amz-crc32, the body's IEEE CRC-32 that DynamoDB sends
