@@ -88,6 +88,7 @@ func newUpCommand() *cobra.Command {
 	f.StringVar(&credentialsFile, "credentials-file", "", "AWS-style credentials file of keys accepted under --auth verify (an 'account' key per profile sets its account)")
 	f.BoolVar(&cfg.InsecurePublic, "insecure-public", false, "allow a non-loopback --addr without --auth verify")
 	f.IntVar(&cfg.AccountConcurrency, "account-concurrency", 1000, "concurrent executions per account")
+	f.DurationVar(&cfg.ShardRollover, "stream-shard-rollover", 4*time.Hour, "how long a DynamoDB stream shard takes records before a child shard takes over")
 	f.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "how long an idle function instance stays warm")
 	f.IntVar(&cfg.LogRetentionDays, "log-retention-days", 30, "retention of log groups Nimbus creates (function logs); 0 = never expire")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")

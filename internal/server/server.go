@@ -26,6 +26,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 	"github.com/nimbus-dev/nimbus/internal/sandbox"
 	"github.com/nimbus-dev/nimbus/internal/services/dynamodb"
+	"github.com/nimbus-dev/nimbus/internal/services/dynamodbstreams"
 	"github.com/nimbus-dev/nimbus/internal/services/lambda"
 	"github.com/nimbus-dev/nimbus/internal/services/logs"
 	"github.com/nimbus-dev/nimbus/internal/services/sqs"
@@ -56,6 +57,9 @@ type Config struct {
 	InsecurePublic bool
 	// AccountConcurrency bounds concurrent executions per account; default 1000.
 	AccountConcurrency int
+	// ShardRollover is how long a DynamoDB stream shard takes records before
+	// a child shard takes over; default 4 hours, as on DynamoDB.
+	ShardRollover time.Duration
 	// IdleTimeout is how long an idle function instance stays warm; default 10 minutes.
 	IdleTimeout time.Duration
 	// LogRetentionDays is the retention of log groups Nimbus creates itself
@@ -89,6 +93,7 @@ type Server struct {
 	logs     *logs.Service
 	sqs      *sqs.Service
 	dynamodb *dynamodb.Service
+	streams  *dynamodbstreams.Service
 	edge     *edge.Edge
 	http     *http.Server
 	listener net.Listener
@@ -196,7 +201,10 @@ func (s *Server) open() error {
 	if s.sqs, err = sqs.New(sqs.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger}); err != nil {
 		return err
 	}
-	if s.dynamodb, err = dynamodb.New(dynamodb.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger}); err != nil {
+	if s.dynamodb, err = dynamodb.New(dynamodb.Config{DB: db, Clock: cfg.Clock, Logger: cfg.Logger, ShardRollover: cfg.ShardRollover}); err != nil {
+		return err
+	}
+	if s.streams, err = dynamodbstreams.New(dynamodbstreams.Config{DynamoDB: s.dynamodb, Clock: cfg.Clock}); err != nil {
 		return err
 	}
 	return nil
@@ -301,7 +309,7 @@ func (s *Server) startServices() error {
 		verifier = auth.NewVerifier(s.accounts, cfg.Clock)
 	}
 	s.edge = edge.New(edge.Config{
-		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec(), s.sqs.Spec(), s.dynamodb.Spec()},
+		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec(), s.sqs.Spec(), s.dynamodb.Spec(), s.streams.Spec()},
 		Accounts: s.accounts,
 		Verifier: verifier,
 		Internal: s.internalHandler(),
@@ -352,7 +360,7 @@ func (s *Server) internalHandler() http.Handler {
 		json.NewEncoder(w).Encode(map[string]any{
 			"status":    "running",
 			"version":   Version,
-			"services":  map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running"},
+			"services":  map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running", "dynamodbstreams": "running"},
 			"isolation": s.sandbox.Isolation(),
 		})
 	})
@@ -400,6 +408,9 @@ func (s *Server) closeAll(ctx context.Context) error {
 	}
 	if s.logs != nil {
 		errs = append(errs, s.logs.Close())
+	}
+	if s.dynamodb != nil {
+		errs = append(errs, s.dynamodb.Close()) // index backfills and sweeps, before the store
 	}
 	if s.db != nil {
 		errs = append(errs, s.db.Close())

@@ -43,7 +43,7 @@ func TestHealth(t *testing.T) {
 	if got.Status != "running" || got.Version == "" {
 		t.Errorf("health = %+v", got)
 	}
-	if diff := cmp.Diff(map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running"}, got.Services); diff != "" {
+	if diff := cmp.Diff(map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running", "dynamodbstreams": "running"}, got.Services); diff != "" {
 		t.Errorf("services (-want +got):\n%s", diff)
 	}
 }

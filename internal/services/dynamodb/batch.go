@@ -161,23 +161,23 @@ func (s *Service) BatchWriteItem(ctx context.Context, in *BatchWriteItemInput) (
 		keys[i] = w.key
 	}
 	defer s.lockItems(keys)()
-	b := s.db.NewBatch()
-	defer b.Close()
+	w := s.newWrite()
+	defer w.close()
 	u := newUsage(in.ReturnConsumedCapacity)
-	for _, w := range writes {
-		t := current[w.table]
+	for _, wr := range writes {
+		t := current[wr.table]
 		var old attr.Item
-		if len(t.indexes) > 0 || u != nil {
-			if old, err = s.load(w.key); err != nil {
+		if len(t.indexes) > 0 || t.stream != nil || u != nil {
+			if old, err = s.load(wr.key); err != nil {
 				return nil, fmt.Errorf("reading an item: %w", err)
 			}
 		}
-		if err := t.stage(b, w.key, old, w.item, w.data); err != nil {
+		if err := s.stage(w, t, wr.key, old, wr.item, wr.data, nil); err != nil {
 			return nil, err
 		}
-		u.write(t, w.key, old, w.item)
+		u.write(t, wr.key, old, wr.item)
 	}
-	if err := b.Commit(); err != nil {
+	if err := w.commit(); err != nil {
 		return nil, fmt.Errorf("storing a batch: %w", err)
 	}
 	return &BatchWriteItemOutput{UnprocessedItems: map[string][]WriteRequest{}, ConsumedCapacity: u.all()}, nil

@@ -160,10 +160,15 @@ func (t *table) checkIndexKeys(item attr.Item) *awserr.Error {
 	return nil
 }
 
-// stage adds to b the change of the item stored under key from old to next
-// (nil: deleted; data is next encoded) and the index entries that change
-// with it, so that the item and its indexes commit atomically.
-func (t *table) stage(b *storage.Batch, key []byte, old, next attr.Item, data []byte) error {
+// stage adds to w the change of the item of t stored under key from old to
+// next (nil: deleted; data is next encoded), the index entries that change
+// with it and its stream record, so that all commit atomically. who marks
+// the stream record of a deletion by TTL.
+func (s *Service) stage(w *write, t *table, key []byte, old, next attr.Item, data []byte, who *userIdentity) error {
+	if err := s.stageStreamRecord(w, t, old, next, who); err != nil {
+		return err
+	}
+	b := w.b
 	if next == nil {
 		b.Delete(key)
 	} else {
@@ -191,20 +196,21 @@ func (t *table) stage(b *storage.Batch, key []byte, old, next attr.Item, data []
 }
 
 // commit writes the change of one item from old to next (nil: delete) with
-// its index entries, synced. A table without indexes writes the item alone.
+// its index entries and stream record, synced. A table without indexes or
+// stream writes the item alone.
 func (s *Service) commit(t *table, key []byte, old, next attr.Item, data []byte) error {
-	if len(t.indexes) == 0 {
+	if len(t.indexes) == 0 && t.stream == nil {
 		if next == nil {
 			return s.db.Delete(key)
 		}
 		return s.db.Set(key, data)
 	}
-	b := s.db.NewBatch()
-	defer b.Close()
-	if err := t.stage(b, key, old, next, data); err != nil {
+	w := s.newWrite()
+	defer w.close()
+	if err := s.stage(w, t, key, old, next, data, nil); err != nil {
 		return err
 	}
-	return b.Commit()
+	return w.commit()
 }
 
 // beginWrite holds off UpdateTable and DeleteTable of t's table until the

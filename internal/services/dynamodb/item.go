@@ -161,7 +161,7 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	out := &PutItemOutput{}
 	u := newUsage(in.ReturnConsumedCapacity)
 	var old attr.Item
-	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 || u != nil {
+	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 || t.stream != nil || u != nil {
 		if old, err = s.load(key); err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}
@@ -239,7 +239,7 @@ func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteI
 	out := &DeleteItemOutput{}
 	u := newUsage(in.ReturnConsumedCapacity)
 	var old attr.Item
-	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 || u != nil {
+	if rv == "ALL_OLD" || cond != nil || len(t.indexes) > 0 || t.stream != nil || u != nil {
 		if old, err = s.load(key); err != nil {
 			return nil, fmt.Errorf("reading an item: %w", err)
 		}

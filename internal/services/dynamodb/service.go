@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/clock"
@@ -25,6 +26,10 @@ type Config struct {
 	// Logger receives errors of background work. The default is
 	// slog.Default().
 	Logger *slog.Logger
+	// ShardRollover is how long a stream shard takes records before it
+	// closes and a child shard takes over. The default is
+	// DefaultShardRollover (4 hours, as on DynamoDB).
+	ShardRollover time.Duration
 }
 
 // Service serves the DynamoDB API. Operations it does not implement answer
@@ -47,6 +52,18 @@ type Service struct {
 	// conditional writes read and write atomically.
 	locks [256]sync.Mutex
 
+	// streams are the tables' streams by ARN, enabled and disabled;
+	// rollover is how long a shard takes records.
+	streamsMu sync.Mutex
+	streams   map[string]*stream
+	rollover  time.Duration
+
+	// sweepTimer arms the next sweep (TTL, stream trimming); sweeping
+	// counts the sweeps running.
+	sweepMu    sync.Mutex
+	sweepTimer interface{ Stop() bool }
+	sweeping   sync.WaitGroup
+
 	// backfills are the index backfills running; done stops them.
 	backfills sync.WaitGroup
 	done      chan struct{}
@@ -61,7 +78,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("dynamodb: Config.DB is required")
 	}
-	s := &Service{db: cfg.DB, clock: cfg.Clock, ids: cfg.IDs, log: cfg.Logger, tables: map[tableKey]*table{}, done: make(chan struct{})}
+	s := &Service{db: cfg.DB, clock: cfg.Clock, ids: cfg.IDs, log: cfg.Logger, tables: map[tableKey]*table{}, done: make(chan struct{}),
+		streams: map[string]*stream{}, rollover: cfg.ShardRollover}
+	if s.rollover <= 0 {
+		s.rollover = DefaultShardRollover
+	}
 	if s.clock == nil {
 		s.clock = clock.Real{}
 	}
@@ -71,18 +92,22 @@ func New(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if err := s.loadStreams(); err != nil {
+		return nil, fmt.Errorf("dynamodb: loading streams: %w", err)
+	}
 	err := s.db.Scan(storage.Key("ddb", "t"), func(_, value []byte) error {
 		var rec tableRecord
 		if err := json.Unmarshal(value, &rec); err != nil {
 			return fmt.Errorf("decoding a stored table: %w", err)
 		}
-		t := newTable(rec, nil)
+		t := s.version(rec, nil)
 		s.tables[t.key()] = t
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: loading tables: %w", err)
 	}
+	s.scheduleSweep()
 	// Resume the backfills a stop interrupted.
 	for _, t := range s.tables {
 		for _, name := range t.rec.Backfilling {
@@ -105,11 +130,17 @@ func (s *Service) Spec() *awsproto.Spec {
 // Close stops the index backfills (the next start resumes them) and waits
 // for them.
 func (s *Service) Close() error {
+	s.sweepMu.Lock()
 	select {
 	case <-s.done:
 	default:
 		close(s.done)
 	}
+	if s.sweepTimer != nil {
+		s.sweepTimer.Stop()
+	}
+	s.sweepMu.Unlock()
+	s.sweeping.Wait()
 	s.backfills.Wait()
 	return nil
 }

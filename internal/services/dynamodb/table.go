@@ -37,9 +37,11 @@ type tableRecord struct {
 	// Backfilling names the global secondary indexes added by UpdateTable
 	// whose entries for the items already stored are still being written.
 	Backfilling []string `json:"backfilling,omitempty"`
-	// StreamEnabledAt is when UpdateTable last enabled the stream (zero:
-	// at creation); it labels the stream.
-	StreamEnabledAt time.Time `json:"streamEnabledAt,omitzero"`
+	// TTLAttribute names the attribute whose epoch time expires an item
+	// ("" when TTL is disabled).
+	TTLAttribute string `json:"ttlAttribute,omitempty"`
+	// StreamLabel labels the table's enabled stream ("" for none).
+	StreamLabel string `json:"streamLabel,omitempty"`
 }
 
 // table is one version of a table in memory: its record and what is
@@ -53,6 +55,8 @@ type table struct {
 	hash, hashType, rng, rngType string
 	// indexes are the secondary indexes, in the order they were defined.
 	indexes []*index
+	// stream is the enabled stream the table's writes go to, or nil.
+	stream *stream
 }
 
 // tableLive is what the versions of one table share: the lock that holds
@@ -85,6 +89,18 @@ func newTable(rec tableRecord, live *tableLive) *table {
 	for _, g := range rec.GSIs {
 		name := ptr.Value(g.IndexName)
 		t.indexes = append(t.indexes, newIndex(t, name, true, g.KeySchema, g.Projection, types, backfilling[name]))
+	}
+	return t
+}
+
+// version builds the version of a table that rec describes, with its
+// stream; live is the previous version's, or nil for a new table.
+func (s *Service) version(rec tableRecord, live *tableLive) *table {
+	t := newTable(rec, live)
+	if rec.Stream != nil && ptr.Value(rec.Stream.StreamEnabled) && rec.StreamLabel != "" {
+		s.streamsMu.Lock()
+		t.stream = s.streams[t.arn()+"/stream/"+rec.StreamLabel]
+		s.streamsMu.Unlock()
 	}
 	return t
 }
@@ -168,10 +184,20 @@ func (s *Service) CreateTable(ctx context.Context, in *CreateTableInput) (*Creat
 	if s.tables[k] != nil {
 		return nil, errResourceInUse("Table already exists: %s", name)
 	}
+	if rec.Stream != nil && ptr.Value(rec.Stream.StreamEnabled) {
+		if rec.Stream.StreamViewType == nil {
+			return nil, errValidation("One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true")
+		}
+		if _, err := s.openStream(&rec, rec.Created); err != nil {
+			return nil, err
+		}
+	} else {
+		rec.Stream = nil
+	}
 	if err := s.db.Set(tableStorageKey(k), mustJSON(rec)); err != nil {
 		return nil, fmt.Errorf("storing table %s: %w", name, err)
 	}
-	t := newTable(rec, nil)
+	t := s.version(rec, nil)
 	s.tables[k] = t
 	desc := s.describe(t)
 	desc.TableStatus = ptr.To("CREATING")
@@ -274,13 +300,8 @@ func (s *Service) describe(t *table) *TableDescription {
 	}
 	if r.Stream != nil && ptr.Value(r.Stream.StreamEnabled) {
 		d.StreamSpecification = r.Stream
-		at := r.StreamEnabledAt
-		if at.IsZero() {
-			at = r.Created
-		}
-		label := at.UTC().Format("2006-01-02T15:04:05.000")
-		d.LatestStreamLabel = ptr.To(label)
-		d.LatestStreamArn = ptr.To(t.arn() + "/stream/" + label)
+		d.LatestStreamLabel = ptr.To(r.StreamLabel)
+		d.LatestStreamArn = ptr.To(t.arn() + "/stream/" + r.StreamLabel)
 	}
 	if r.TableClass != "" {
 		d.TableClassSummary = &TableClassSummary{TableClass: ptr.To(r.TableClass)}
@@ -369,6 +390,11 @@ func (s *Service) DeleteTable(ctx context.Context, in *DeleteTableInput) (*Delet
 		return nil, fmt.Errorf("deleting table %s: %w", t.rec.Name, err)
 	}
 	t.live.deleted = true
+	if t.stream != nil {
+		if err := s.closeStream(t.stream, s.clock.Now()); err != nil {
+			s.log.Error("dynamodb: disabling the stream of a deleted table", "table", t.rec.Name, "err", err)
+		}
+	}
 	s.mu.Lock()
 	delete(s.tables, t.key())
 	s.mu.Unlock()

@@ -52,7 +52,7 @@ func (s *Service) updateTable(t *table, change func(*tableRecord) error) error {
 	if err := s.db.Set(tableStorageKey(t.key()), mustJSON(rec)); err != nil {
 		return fmt.Errorf("storing table %s: %w", rec.Name, err)
 	}
-	s.tables[t.key()] = newTable(rec, cur.live)
+	s.tables[t.key()] = s.version(rec, cur.live)
 	return nil
 }
 

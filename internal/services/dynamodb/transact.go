@@ -123,8 +123,8 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 			"Transaction cancelled, please refer cancellation reasons for specific reasons [%s]", strings.Join(codes, ", ")).
 			With("CancellationReasons", reasons)
 	}
-	b := s.db.NewBatch()
-	defer b.Close()
+	w := s.newWrite()
+	defer w.close()
 	u := newUsage(in.ReturnConsumedCapacity)
 	if u != nil {
 		u.factor = 2
@@ -144,12 +144,12 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 				return nil, fmt.Errorf("encoding an item: %w", err)
 			}
 		}
-		if err := t.stage(b, a.key, olds[i], next[i], data); err != nil {
+		if err := s.stage(w, t, a.key, olds[i], next[i], data, nil); err != nil {
 			return nil, err
 		}
 		u.write(t, a.key, olds[i], next[i])
 	}
-	if err := b.Commit(); err != nil {
+	if err := w.commit(); err != nil {
 		return nil, fmt.Errorf("storing a transaction: %w", err)
 	}
 	return &TransactWriteItemsOutput{ConsumedCapacity: u.all()}, nil

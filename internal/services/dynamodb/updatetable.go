@@ -61,7 +61,7 @@ func (s *Service) UpdateTable(ctx context.Context, in *UpdateTableInput) (*Updat
 		return nil, err
 	}
 	if in.StreamSpecification != nil {
-		if err := updateStream(&rec, in.StreamSpecification, s.clock.Now()); err != nil {
+		if err := s.updateStream(t, &rec, in.StreamSpecification, s.clock.Now()); err != nil {
 			return nil, err
 		}
 	}
@@ -82,7 +82,7 @@ func (s *Service) UpdateTable(ctx context.Context, in *UpdateTableInput) (*Updat
 	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("storing table %s: %w", rec.Name, err)
 	}
-	next := newTable(rec, t.live)
+	next := s.version(rec, t.live)
 	s.mu.Lock()
 	s.tables[t.key()] = next
 	s.mu.Unlock()
@@ -314,7 +314,7 @@ func (s *Service) backfill(t *table, name string) error {
 		return fmt.Errorf("storing table %s: %w", rec.Name, err)
 	}
 	s.mu.Lock()
-	s.tables[t.key()] = newTable(rec, t.live)
+	s.tables[t.key()] = s.version(rec, t.live)
 	s.mu.Unlock()
 	return nil
 }
@@ -358,22 +358,28 @@ func (s *Service) backfillChunk(t *table, name string, keys [][]byte) (stop bool
 	return false, b.CommitNoSync()
 }
 
-// updateStream applies UpdateTable's StreamSpecification. The stream's
-// records come with the next part of the DynamoDB work; its settings are
-// kept and described now.
-func updateStream(rec *tableRecord, spec *StreamSpecification, now time.Time) error {
+// updateStream applies UpdateTable's StreamSpecification: enabling opens
+// a new stream (with a new label), disabling closes the current one, which
+// stays readable for StreamRetention.
+func (s *Service) updateStream(t *table, rec *tableRecord, spec *StreamSpecification, now time.Time) error {
 	enabled := rec.Stream != nil && ptr.Value(rec.Stream.StreamEnabled)
 	switch {
 	case ptr.Value(spec.StreamEnabled) && enabled:
 		return errValidation("Table already has an enabled stream: TableName: %s", rec.Name)
 	case ptr.Value(spec.StreamEnabled) && spec.StreamViewType == nil:
 		return errValidation("One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true")
-	}
-	if ptr.Value(spec.StreamEnabled) {
+	case ptr.Value(spec.StreamEnabled):
 		rec.Stream = spec
-		rec.StreamEnabledAt = now
-	} else {
-		rec.Stream = nil
+		if _, err := s.openStream(rec, now); err != nil {
+			return err
+		}
+	case enabled:
+		if t.stream != nil {
+			if err := s.closeStream(t.stream, now); err != nil {
+				return err
+			}
+		}
+		rec.Stream, rec.StreamLabel = nil, ""
 	}
 	return nil
 }
