@@ -297,7 +297,7 @@ func (s *Server) startServices() error {
 		return err
 	}
 	s.lambda, err = lambda.New(lambda.Config{
-		DB: s.db, Runner: s.runtime, Outbox: s.outbox, Logs: s.logs, Queues: s.sqs,
+		DB: s.db, Runner: s.runtime, Outbox: s.outbox, Logs: s.logs, Queues: s.sqs, Streams: streamSource{s.dynamodb},
 		CodeDir: codeDir, AccountConcurrency: cfg.AccountConcurrency,
 		Clock: cfg.Clock, Logger: cfg.Logger,
 	})

@@ -51,7 +51,8 @@ type shardMeta struct {
 	End     uint64    `json:"end,omitempty"`
 }
 
-// stream is a stream in memory. Writers take sequence numbers from it while
+// stream is a stream in memory. st.mu guards meta's Shards and Disabled;
+// its identity (account, region, table, label) never changes. Writers take sequence numbers from it while
 // they hold their items' locks, so that the records of one item are in
 // order; readers read only up to the watermark, below which every record
 // has committed, so that no reader steps past a record still being
@@ -198,7 +199,8 @@ func (s *Service) rollLocked(st *stream, now time.Time) error {
 	if err := s.db.Set(streamKey(meta.Account, meta.Region, meta.Table, meta.Label), mustJSON(meta)); err != nil {
 		return fmt.Errorf("storing a stream: %w", err)
 	}
-	st.meta = meta
+	// Only Shards changes: the stream's identity is read without st.mu.
+	st.meta.Shards = meta.Shards
 	return nil
 }
 

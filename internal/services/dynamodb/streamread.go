@@ -218,7 +218,9 @@ func (s *Service) trimStreams(now time.Time) {
 	}
 	s.streamsMu.Unlock()
 	for _, st := range list {
+		st.mu.Lock()
 		m := st.meta
+		st.mu.Unlock()
 		prefix := streamRecordPrefix(m.Account, m.Region, m.Table, m.Label)
 		if !streamVisible(m, now) {
 			b := s.db.NewBatch()

@@ -43,7 +43,18 @@ type mapping struct {
 	MaxConcurrency int32     `json:"maxConcurrency,omitempty"`
 	LastModified   time.Time `json:"lastModified"`
 	LastResult     string    `json:"lastResult,omitempty"`
+
+	// Stream mappings (DynamoDB streams) only.
+	StartingPosition string `json:"startingPosition,omitempty"`
+	Parallelization  int32  `json:"parallelization,omitempty"`
+	MaxRetries       int32  `json:"maxRetries,omitempty"`   // -1: until the records expire
+	MaxRecordAge     int32  `json:"maxRecordAge,omitempty"` // -1: none
+	Bisect           bool   `json:"bisect,omitempty"`
+	OnFailure        string `json:"onFailure,omitempty"` // destination ARN
 }
+
+// stream reports whether m reads a DynamoDB stream (else an SQS queue).
+func (m *mapping) stream() bool { return isStreamSource(m.EventSourceArn) }
 
 func mappingKey(uuid string) []byte { return storage.Key("lambda", "esm", uuid) }
 
@@ -72,6 +83,19 @@ func (m *mapping) configuration(state string) *EventSourceMappingConfiguration {
 	if m.LastResult != "" {
 		c.LastProcessingResult = ptr.To(m.LastResult)
 	}
+	if m.stream() {
+		c.StartingPosition, c.ParallelizationFactor = ptr.To(m.StartingPosition), ptr.To(m.Parallelization)
+		c.MaximumRetryAttempts, c.MaximumRecordAgeInSeconds = ptr.To(m.MaxRetries), ptr.To(m.MaxRecordAge)
+		c.BisectBatchOnFunctionError, c.TumblingWindowInSeconds = ptr.To(m.Bisect), ptr.To(int32(0))
+		c.DestinationConfig = &DestinationConfig{OnFailure: &OnFailure{}}
+		if m.OnFailure != "" {
+			c.DestinationConfig.OnFailure.Destination = ptr.To(m.OnFailure)
+		}
+		c.StateTransitionReason = ptr.To("User action")
+		if m.LastResult == "" {
+			c.LastProcessingResult = ptr.To("No records processed")
+		}
+	}
 	return c
 }
 
@@ -92,6 +116,14 @@ type mappingSettings struct {
 	Filter         *FilterCriteria
 	Scaling        *ScalingConfig
 	responseTypSet bool
+
+	// Stream mappings only.
+	Parallelization *int32
+	MaxRetries      *int32
+	MaxRecordAge    *int32
+	Bisect          *bool
+	Destination     *DestinationConfig
+	TumblingWindow  *int32
 }
 
 // apply checks the settings and applies them to m.
@@ -117,12 +149,20 @@ func (ms mappingSettings) apply(m *mapping) error {
 			m.Filters = append(m.Filters, ptr.ValueOr(f.Pattern, ""))
 		}
 	}
+	if m.stream() {
+		if err := ms.applyStream(m); err != nil {
+			return err
+		}
+	}
 	switch {
+	case m.stream() && (m.BatchSize < 1 || m.BatchSize > 10000):
+		return ErrInvalidParameterValueException("BatchSize must be between 1 and 10000 for DynamoDB event sources.")
+	case m.stream():
 	case m.BatchSize < 1 || m.BatchSize > 10000:
 		return ErrInvalidParameterValueException("BatchSize must be between 1 and 10000 for SQS event sources.")
 	case m.WindowSeconds < 0 || m.WindowSeconds > 300:
 		return ErrInvalidParameterValueException("MaximumBatchingWindowInSeconds must be between 0 and 300.")
-	case m.BatchSize > 10 && m.WindowSeconds == 0:
+	case !m.stream() && m.BatchSize > 10 && m.WindowSeconds == 0:
 		return ErrInvalidParameterValueException("Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10")
 	case m.MaxConcurrency != 0 && (m.MaxConcurrency < 2 || m.MaxConcurrency > 1000):
 		return ErrInvalidParameterValueException("ScalingConfig.MaximumConcurrency must be between 2 and 1000.")
@@ -146,33 +186,93 @@ func (ms mappingSettings) apply(m *mapping) error {
 	return nil
 }
 
-// CreateEventSourceMapping connects an SQS queue to a function: Nimbus
-// polls the queue and invokes the function with batches of its messages.
+// applyStream applies and checks the settings only stream mappings have.
+func (ms mappingSettings) applyStream(m *mapping) error {
+	if ms.Parallelization != nil {
+		m.Parallelization = *ms.Parallelization
+	}
+	if ms.MaxRetries != nil {
+		m.MaxRetries = *ms.MaxRetries
+	}
+	if ms.MaxRecordAge != nil {
+		m.MaxRecordAge = *ms.MaxRecordAge
+	}
+	if ms.Bisect != nil {
+		m.Bisect = *ms.Bisect
+	}
+	if d := ms.Destination; d != nil {
+		if d.OnSuccess != nil && d.OnSuccess.Destination != nil {
+			return ErrInvalidParameterValueException("Unsupported DestinationConfig parameter for given event source mapping type.")
+		}
+		m.OnFailure = ""
+		if d.OnFailure != nil {
+			m.OnFailure = ptr.ValueOr(d.OnFailure.Destination, "")
+		}
+		if m.OnFailure != "" {
+			if a, err := arn.Parse(m.OnFailure); err != nil || a.Service != "sqs" {
+				return ErrInvalidParameterValueException("Nimbus supports SQS queues as OnFailure destinations of stream mappings so far; %s is not one.", m.OnFailure)
+			}
+		}
+	}
+	if w := ms.TumblingWindow; w != nil && *w != 0 {
+		return ErrInvalidParameterValueException("Nimbus does not support TumblingWindowInSeconds yet.")
+	}
+	switch {
+	case m.Parallelization < 1 || m.Parallelization > 10:
+		return ErrInvalidParameterValueException("ParallelizationFactor must be between 1 and 10.")
+	case m.MaxRetries < -1 || m.MaxRetries > 10000:
+		return ErrInvalidParameterValueException("MaximumRetryAttempts must be between -1 and 10000.")
+	case m.MaxRecordAge != -1 && (m.MaxRecordAge < 60 || m.MaxRecordAge > 604800):
+		return ErrInvalidParameterValueException("MaximumRecordAgeInSeconds must be -1 or between 60 and 604800.")
+	}
+	return nil
+}
+
+// CreateEventSourceMapping connects an SQS queue or a DynamoDB stream to a
+// function: Nimbus polls the source and invokes the function with batches
+// of its messages or records.
 func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
 	info := awsproto.Info(ctx)
-	if err := unsupportedMappingParams(in); err != nil {
+	source := ptr.ValueOr(in.EventSourceArn, "")
+	stream := isStreamSource(source)
+	if err := unsupportedMappingParams(in, stream); err != nil {
 		return nil, err
 	}
 	f, _, err := s.find(ctx, ptr.ValueOr(in.FunctionName, ""), nil)
 	if err != nil {
 		return nil, err
 	}
-	source := ptr.ValueOr(in.EventSourceArn, "")
 	a, perr := arn.Parse(source)
 	switch {
 	case source == "":
 		return nil, ErrInvalidParameterValueException("Unrecognized event source, must be kafka or specify an EventSourceArn.")
 	case perr != nil:
 		return nil, ErrInvalidParameterValueException("Unrecognized event source.")
+	case stream:
+		if _, ok := s.streamShards(source); !ok {
+			return nil, ErrInvalidParameterValueException("Stream not found: %s", source)
+		}
+		switch p := ptr.ValueOr(in.StartingPosition, ""); p {
+		case "TRIM_HORIZON", "LATEST":
+		case "":
+			return nil, ErrInvalidParameterValueException("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null")
+		default:
+			return nil, ErrInvalidParameterValueException("Unsupported starting position for DynamoDB streams: %s", p)
+		}
 	case a.Service != "sqs":
-		return nil, ErrInvalidParameterValueException("Nimbus maps SQS queues only so far; %s is a %s event source.", source, a.Service)
+		return nil, ErrInvalidParameterValueException("Nimbus maps SQS queues and DynamoDB streams so far; %s is a %s event source.", source, a.Service)
 	case s.cfg.Queues == nil || !s.cfg.Queues.QueueExists(source):
 		return nil, ErrInvalidParameterValueException("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.")
 	}
 	m := &mapping{UUID: s.cfg.IDs.RequestID(), Account: info.Account, Region: info.Region, Function: f.Name,
 		EventSourceArn: source, BatchSize: 10, Enabled: true, LastModified: s.cfg.Clock.Now()}
+	if stream {
+		m.BatchSize, m.StartingPosition, m.Parallelization, m.MaxRetries, m.MaxRecordAge = 100, *in.StartingPosition, 1, -1, -1
+	}
 	settings := mappingSettings{BatchSize: in.BatchSize, Window: in.MaximumBatchingWindowInSeconds, Enabled: in.Enabled,
-		ResponseTypes: in.FunctionResponseTypes, responseTypSet: true, Filter: in.FilterCriteria, Scaling: in.ScalingConfig}
+		ResponseTypes: in.FunctionResponseTypes, responseTypSet: true, Filter: in.FilterCriteria, Scaling: in.ScalingConfig,
+		Parallelization: in.ParallelizationFactor, MaxRetries: in.MaximumRetryAttempts, MaxRecordAge: in.MaximumRecordAgeInSeconds,
+		Bisect: in.BisectBatchOnFunctionError, Destination: in.DestinationConfig, TumblingWindow: in.TumblingWindowInSeconds}
 	if err := settings.apply(m); err != nil {
 		return nil, err
 	}
@@ -180,6 +280,10 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 	defer s.esmMu.Unlock()
 	for _, other := range s.mappings {
 		if other.rec.EventSourceArn == source && other.rec.Function == f.Name && other.rec.Account == info.Account {
+			if stream {
+				return nil, ErrResourceConflictException(`The event source arn (" %s ") and function (" %s ") provided mapping already exists. Please update or delete the existing mapping with UUID %s`,
+					source, f.Name, other.rec.UUID)
+			}
 			return nil, ErrResourceConflictException(`An event source mapping with SQS arn (" %s ") and function (" %s ") already exists. Please update or delete the existing mapping with UUID %s`,
 				source, f.Name, other.rec.UUID)
 		}
@@ -188,34 +292,62 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 		return nil, fmt.Errorf("storing event source mapping: %w", err)
 	}
 	s.startMappingLocked(m)
-	s.warnLowConcurrency(f)
+	if !stream {
+		s.warnLowConcurrency(f)
+	}
 	return m.configuration("Creating"), nil
 }
 
+// streamShards lists a stream's shards; false when there is no such stream
+// (or no stream source).
+func (s *Service) streamShards(streamARN string) ([]StreamShard, bool) {
+	if s.cfg.Streams == nil {
+		return nil, false
+	}
+	return s.cfg.Streams.StreamShards(streamARN)
+}
+
+// setLastResult records a mapping's LastProcessingResult (in memory).
+func (s *Service) setLastResult(uuid, result string) {
+	s.esmMu.Lock()
+	if r := s.mappings[uuid]; r != nil {
+		r.rec.LastResult = result
+	}
+	s.esmMu.Unlock()
+}
+
+// functionARN is the ARN of a mapping's function.
+func (s *Service) functionARN(m mapping) string { return arn.Lambda(m.Region, m.Account, m.Function) }
+
 // unsupportedMappingParams refuses, by name, parameters of other event
 // sources or of features Nimbus does not have yet.
-func unsupportedMappingParams(in *CreateEventSourceMappingRequest) error {
+func unsupportedMappingParams(in *CreateEventSourceMappingRequest, stream bool) error {
 	var names []string
 	add := func(set bool, name string) {
 		if set {
 			names = append(names, name)
 		}
 	}
-	add(in.StartingPosition != nil, "StartingPosition")
+	kind := "SQS"
+	if stream {
+		kind = "DynamoDB stream"
+	} else {
+		add(in.StartingPosition != nil, "StartingPosition")
+		add(in.ParallelizationFactor != nil, "ParallelizationFactor")
+		add(in.BisectBatchOnFunctionError != nil, "BisectBatchOnFunctionError")
+		add(in.MaximumRetryAttempts != nil, "MaximumRetryAttempts")
+		add(in.MaximumRecordAgeInSeconds != nil, "MaximumRecordAgeInSeconds")
+		add(in.TumblingWindowInSeconds != nil, "TumblingWindowInSeconds")
+		add(in.DestinationConfig != nil, "DestinationConfig")
+	}
 	add(in.StartingPositionTimestamp != nil, "StartingPositionTimestamp")
-	add(in.ParallelizationFactor != nil, "ParallelizationFactor")
-	add(in.BisectBatchOnFunctionError != nil, "BisectBatchOnFunctionError")
-	add(in.MaximumRetryAttempts != nil, "MaximumRetryAttempts")
-	add(in.MaximumRecordAgeInSeconds != nil, "MaximumRecordAgeInSeconds")
-	add(in.TumblingWindowInSeconds != nil, "TumblingWindowInSeconds")
 	add(len(in.Topics) > 0, "Topics")
 	add(len(in.Queues) > 0, "Queues")
-	add(in.DestinationConfig != nil, "DestinationConfig")
 	add(in.SelfManagedEventSource != nil, "SelfManagedEventSource")
 	add(len(in.SourceAccessConfigurations) > 0, "SourceAccessConfigurations")
 	add(in.ProvisionedPollerConfig != nil, "ProvisionedPollerConfig")
 	if len(names) > 0 {
-		return ErrInvalidParameterValueException("Nimbus does not support %s for SQS event source mappings.", strings.Join(names, ", "))
+		return ErrInvalidParameterValueException("Nimbus does not support %s for %s event source mappings.", strings.Join(names, ", "), kind)
 	}
 	return nil
 }
@@ -295,7 +427,13 @@ func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventS
 		m.Function = f.Name
 	}
 	settings := mappingSettings{BatchSize: in.BatchSize, Window: in.MaximumBatchingWindowInSeconds, Enabled: in.Enabled,
-		ResponseTypes: in.FunctionResponseTypes, responseTypSet: in.FunctionResponseTypes != nil, Filter: in.FilterCriteria, Scaling: in.ScalingConfig}
+		ResponseTypes: in.FunctionResponseTypes, responseTypSet: in.FunctionResponseTypes != nil, Filter: in.FilterCriteria, Scaling: in.ScalingConfig,
+		Parallelization: in.ParallelizationFactor, MaxRetries: in.MaximumRetryAttempts, MaxRecordAge: in.MaximumRecordAgeInSeconds,
+		Bisect: in.BisectBatchOnFunctionError, Destination: in.DestinationConfig, TumblingWindow: in.TumblingWindowInSeconds}
+	if !m.stream() && (in.ParallelizationFactor != nil || in.MaximumRetryAttempts != nil || in.MaximumRecordAgeInSeconds != nil ||
+		in.BisectBatchOnFunctionError != nil || in.DestinationConfig != nil || in.TumblingWindowInSeconds != nil) {
+		return nil, ErrInvalidParameterValueException("Nimbus does not support stream settings for SQS event source mappings.")
+	}
 	if err := settings.apply(m); err != nil {
 		return nil, err
 	}
@@ -321,7 +459,12 @@ func (s *Service) DeleteEventSourceMapping(ctx context.Context, in *DeleteEventS
 	}
 	s.esmMu.Lock()
 	defer s.esmMu.Unlock()
-	if err := s.cfg.DB.Delete(mappingKey(m.UUID)); err != nil {
+	b := s.cfg.DB.NewBatch()
+	defer b.Close()
+	b.Delete(mappingKey(m.UUID))
+	checkpoints := storage.Key("lambda", "esmck", m.UUID)
+	b.DeleteRange(checkpoints, storage.PrefixEnd(checkpoints))
+	if err := b.Commit(); err != nil {
 		return nil, fmt.Errorf("deleting event source mapping: %w", err)
 	}
 	s.stopMappingLocked(m.UUID)

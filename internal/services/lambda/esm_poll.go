@@ -32,7 +32,7 @@ type mappingRunner struct {
 func (s *Service) startMappingLocked(m *mapping) {
 	r := &mappingRunner{rec: m}
 	s.mappings[m.UUID] = r
-	if !m.Enabled || s.cfg.Queues == nil || s.esmClosed {
+	if !m.Enabled || s.esmClosed || (m.stream() && s.cfg.Streams == nil) || (!m.stream() && s.cfg.Queues == nil) {
 		return
 	}
 	filters := make([]*eventpattern.Pattern, 0, len(m.Filters))
@@ -43,6 +43,10 @@ func (s *Service) startMappingLocked(m *mapping) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
+	if m.stream() {
+		s.startStreamPoller(ctx, m, filters)
+		return
+	}
 	p := &poller{s: s, m: *m, filters: filters, max: maxPollers(m, s.lookup(functionKey{m.Account, m.Region, m.Function}))}
 	for range min(defaultPollers, p.max) {
 		p.spawn(ctx, true)

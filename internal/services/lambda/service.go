@@ -47,6 +47,9 @@ type Config struct {
 	AccountConcurrency int
 	// Queues lets event source mappings read SQS queues; nil refuses them.
 	Queues QueueSource
+	// Streams lets event source mappings read DynamoDB streams; nil
+	// refuses them.
+	Streams StreamSource
 	// Clock defaults to the wall clock; IDs to random ids; Logger to slog.Default().
 	Clock  clock.Clock
 	IDs    ids.Generator

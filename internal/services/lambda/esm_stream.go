@@ -1,0 +1,457 @@
+package lambda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/eventpattern"
+	"github.com/nimbus-dev/nimbus/internal/runtime"
+	"github.com/nimbus-dev/nimbus/internal/storage"
+)
+
+// StreamSource is how event source mappings read DynamoDB streams: the
+// DynamoDB service, inside Nimbus. Positions are sequence numbers.
+type StreamSource interface {
+	// StreamShards lists a stream's shards, parents before children;
+	// ok is false when there is no such stream.
+	StreamShards(streamARN string) (shards []StreamShard, ok bool)
+	// ShardLatest is the position just after a shard's newest record.
+	ShardLatest(streamARN, shardID string) (uint64, error)
+	// ReadShard reads up to limit records (each a DynamoDB Streams Record
+	// as JSON) from position from; next is the position after them, ended
+	// says the shard is closed and read to its end.
+	ReadShard(streamARN, shardID string, from uint64, limit int) (records []json.RawMessage, next uint64, ended bool, err error)
+}
+
+// StreamShard is a shard of a stream.
+type StreamShard struct {
+	ID, Parent string
+	Start      uint64
+	Closed     bool
+}
+
+// Stream mappings' pacing.
+const (
+	// streamPollInterval: Lambda polls a DynamoDB stream's shards four
+	// times a second.
+	streamPollInterval = 250 * time.Millisecond
+	// streamRetryDelay is the pause before retrying a failed batch.
+	streamRetryDelay = 200 * time.Millisecond
+	// maxStreamPayload bounds a batch's event, as Lambda's 6 MB invoke
+	// payload.
+	maxStreamPayload = 6 << 20
+)
+
+// isStreamSource reports whether an event source ARN names a DynamoDB
+// stream.
+func isStreamSource(source string) bool {
+	return bytes.Contains([]byte(source), []byte(":dynamodb:")) && bytes.Contains([]byte(source), []byte("/stream/"))
+}
+
+// checkpoint is a mapping's progress in one shard, stored under
+// checkpointKey.
+type checkpoint struct {
+	Pos  uint64 `json:"pos"`
+	Done bool   `json:"done,omitempty"`
+}
+
+func checkpointKey(uuid, shard string) []byte { return storage.Key("lambda", "esmck", uuid, shard) }
+
+// streamPoller follows one stream mapping: it reads every shard in order,
+// parents before children, a worker per shard.
+type streamPoller struct {
+	s       *Service
+	m       mapping
+	filters []*eventpattern.Pattern
+
+	mu      sync.Mutex
+	running map[string]bool // shards with a worker
+	done    map[string]bool // shards read to their end
+}
+
+// startStreamPoller starts the poller of a stream mapping. s.esmMu is held.
+func (s *Service) startStreamPoller(ctx context.Context, m *mapping, filters []*eventpattern.Pattern) {
+	p := &streamPoller{s: s, m: *m, filters: filters, running: map[string]bool{}, done: map[string]bool{}}
+	s.pollers.Add(1)
+	go func() {
+		defer s.pollers.Done()
+		p.run(ctx)
+	}()
+}
+
+func (p *streamPoller) run(ctx context.Context) {
+	first := true
+	for ctx.Err() == nil {
+		shards, ok := p.s.cfg.Streams.StreamShards(p.m.EventSourceArn)
+		if ok {
+			p.schedule(ctx, shards, first)
+			first = false
+		}
+		sleepOn(ctx, p.s.cfg.Clock, streamPollInterval)
+	}
+}
+
+// schedule starts a worker for every shard whose parent is done (or gone).
+// The first time, a mapping without checkpoints starts as
+// StartingPosition says: at the beginning of what the stream holds
+// (TRIM_HORIZON), or after its newest record (LATEST: older shards are
+// skipped).
+func (p *streamPoller) schedule(ctx context.Context, shards []StreamShard, first bool) {
+	known := map[string]bool{}
+	for _, sh := range shards {
+		known[sh.ID] = true
+	}
+	for _, sh := range shards {
+		p.mu.Lock()
+		busy := p.running[sh.ID] || p.done[sh.ID]
+		parentDone := sh.Parent == "" || !known[sh.Parent] || p.done[sh.Parent]
+		p.mu.Unlock()
+		if busy {
+			continue
+		}
+		ck, found, err := p.load(sh.ID)
+		if err != nil {
+			p.s.cfg.Logger.Warn("event source mapping: reading a checkpoint", "uuid", p.m.UUID, "err", err)
+			continue
+		}
+		if !found && first && p.m.StartingPosition == "LATEST" {
+			ck = checkpoint{Done: sh.Closed}
+			if !sh.Closed {
+				if ck.Pos, err = p.s.cfg.Streams.ShardLatest(p.m.EventSourceArn, sh.ID); err != nil {
+					continue
+				}
+			}
+			if err := p.save(sh.ID, ck); err != nil {
+				continue
+			}
+			found = true
+		}
+		if !found {
+			ck = checkpoint{Pos: sh.Start}
+		}
+		if ck.Done {
+			p.mu.Lock()
+			p.done[sh.ID] = true
+			p.mu.Unlock()
+			continue
+		}
+		if !parentDone {
+			continue
+		}
+		p.mu.Lock()
+		p.running[sh.ID] = true
+		p.mu.Unlock()
+		p.s.pollers.Add(1)
+		go func() {
+			defer p.s.pollers.Done()
+			p.work(ctx, sh.ID, ck.Pos)
+		}()
+	}
+}
+
+func (p *streamPoller) load(shard string) (checkpoint, bool, error) {
+	raw, err := p.s.cfg.DB.Get(checkpointKey(p.m.UUID, shard))
+	if errors.Is(err, storage.ErrNotFound) {
+		return checkpoint{}, false, nil
+	}
+	if err != nil {
+		return checkpoint{}, false, err
+	}
+	var ck checkpoint
+	return ck, true, json.Unmarshal(raw, &ck)
+}
+
+func (p *streamPoller) save(shard string, ck checkpoint) error {
+	return p.s.cfg.DB.Set(checkpointKey(p.m.UUID, shard), mustJSON(ck))
+}
+
+// streamRecord is what a worker needs of a record besides its JSON.
+type streamRecord struct {
+	raw     json.RawMessage // with eventSourceARN added: the event's record
+	seq     string
+	pos     uint64
+	created time.Time
+}
+
+// work reads one shard from pos on, in order, until it ends or the mapping
+// stops. A batch that fails blocks the shard until it succeeds, its
+// retries run out or its records grow too old, as on Lambda.
+func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
+	defer func() {
+		p.mu.Lock()
+		delete(p.running, shard)
+		p.mu.Unlock()
+	}()
+	for ctx.Err() == nil {
+		batch, next, ended, err := p.gather(ctx, shard, pos)
+		if err != nil {
+			p.s.cfg.Logger.Warn("event source mapping: reading a stream", "uuid", p.m.UUID, "shard", shard, "err", err)
+			sleepOn(ctx, p.s.cfg.Clock, time.Second)
+			continue
+		}
+		if len(batch) > 0 {
+			if !p.process(ctx, shard, batch, 0) {
+				return // stopping
+			}
+		}
+		if next != pos || ended {
+			pos = next
+			if err := p.save(shard, checkpoint{Pos: pos, Done: ended}); err != nil {
+				p.s.cfg.Logger.Warn("event source mapping: storing a checkpoint", "uuid", p.m.UUID, "err", err)
+			}
+		}
+		if ended {
+			p.mu.Lock()
+			p.done[shard] = true
+			p.mu.Unlock()
+			return
+		}
+		if len(batch) == 0 {
+			sleepOn(ctx, p.s.cfg.Clock, streamPollInterval)
+		}
+	}
+}
+
+// gather reads a batch: up to BatchSize records, waiting up to the
+// batching window for more once the first arrived. Records no filter
+// matches are left out (they count as processed).
+func (p *streamPoller) gather(ctx context.Context, shard string, pos uint64) (batch []streamRecord, next uint64, ended bool, err error) {
+	want := int(p.m.BatchSize)
+	deadline := p.s.cfg.Clock.Now().Add(time.Duration(p.m.WindowSeconds) * time.Second)
+	next = pos
+	size := 0
+	for {
+		raws, n, end, err := p.s.cfg.Streams.ReadShard(p.m.EventSourceArn, shard, next, want-len(batch))
+		if err != nil {
+			return nil, pos, false, err
+		}
+		for _, raw := range raws {
+			r, err := p.decorate(raw)
+			if err != nil {
+				return nil, pos, false, err
+			}
+			if size+len(r.raw) > maxStreamPayload && len(batch) > 0 {
+				return batch, r.pos, false, nil // the rest in the next batch
+			}
+			if p.matches(r.raw) {
+				batch = append(batch, r)
+				size += len(r.raw)
+			}
+		}
+		next, ended = n, end
+		if ended || len(batch) >= want || len(batch) == 0 || !p.s.cfg.Clock.Now().Before(deadline) || ctx.Err() != nil {
+			return batch, next, ended, nil
+		}
+		sleepOn(ctx, p.s.cfg.Clock, min(streamPollInterval, deadline.Sub(p.s.cfg.Clock.Now())))
+	}
+}
+
+// decorate adds eventSourceARN to a stored record, as Lambda's event
+// carries it, and reads its position and time.
+func (p *streamPoller) decorate(raw json.RawMessage) (streamRecord, error) {
+	var head struct {
+		Dynamodb struct {
+			ApproximateCreationDateTime int64
+			SequenceNumber              string
+		} `json:"dynamodb"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return streamRecord{}, fmt.Errorf("decoding a stream record: %w", err)
+	}
+	pos, err := strconv.ParseUint(head.Dynamodb.SequenceNumber[1:], 10, 64)
+	if err != nil {
+		return streamRecord{}, fmt.Errorf("decoding a sequence number: %w", err)
+	}
+	out := bytes.TrimSuffix(bytes.TrimSpace(raw), []byte("}"))
+	out = append(append(append(bytes.Clone(out), `,"eventSourceARN":`...), strconv.Quote(p.m.EventSourceArn)...), '}')
+	return streamRecord{raw: out, seq: head.Dynamodb.SequenceNumber, pos: pos, created: time.Unix(head.Dynamodb.ApproximateCreationDateTime, 0)}, nil
+}
+
+func (p *streamPoller) matches(raw json.RawMessage) bool {
+	if len(p.filters) == 0 {
+		return true
+	}
+	var doc map[string]any
+	if json.Unmarshal(raw, &doc) != nil {
+		return false
+	}
+	for _, f := range p.filters {
+		if f.MatchValue(doc) {
+			return true
+		}
+	}
+	return false
+}
+
+// process delivers a batch until it succeeds, or its retries run out or
+// its records grow older than MaximumRecordAgeInSeconds, when the batch's
+// description goes to the OnFailure destination and the shard moves on.
+// With ReportBatchItemFailures the batch is retried from the first failed
+// record; with BisectBatchOnFunctionError a failing batch is split in two
+// and each half retried. It reports false when the mapping stops.
+func (p *streamPoller) process(ctx context.Context, shard string, batch []streamRecord, attempts int) bool {
+	for ctx.Err() == nil {
+		if age := p.m.MaxRecordAge; age > 0 {
+			cut := p.s.cfg.Clock.Now().Add(-time.Duration(age) * time.Second)
+			old := 0
+			for old < len(batch) && batch[old].created.Before(cut) {
+				old++
+			}
+			if old > 0 {
+				p.fail(ctx, shard, batch[:old], "RecordAgeExceeded", attempts, nil)
+				if batch = batch[old:]; len(batch) == 0 {
+					return true
+				}
+			}
+		}
+		resp, err := p.invoke(ctx, batch)
+		if err != nil { // throttled, or the function is gone: not an attempt
+			sleepOn(ctx, p.s.cfg.Clock, streamRetryDelay)
+			continue
+		}
+		failedAt := 0
+		if resp.FunctionError == "" {
+			var ok bool
+			if failedAt, ok = firstFailure(batch, resp.Payload, p.m.ResponseTypes); ok && failedAt == len(batch) {
+				p.s.setLastResult(p.m.UUID, "OK")
+				return true
+			} else if !ok {
+				failedAt = 0 // an answer Lambda cannot read fails the batch
+			}
+		}
+		p.s.setLastResult(p.m.UUID, "PROBLEM: Function call failed")
+		batch = batch[failedAt:] // the records before the first failure are done
+		// Lambda bisects a failing batch regardless of MaximumRetryAttempts;
+		// the retries apply to what cannot be split further.
+		if p.m.Bisect && len(batch) > 1 {
+			half := len(batch) / 2
+			return p.process(ctx, shard, batch[:half], 0) && p.process(ctx, shard, batch[half:], 0)
+		}
+		attempts++
+		if p.m.MaxRetries >= 0 && attempts > int(p.m.MaxRetries) {
+			p.fail(ctx, shard, batch, "RetryAttemptsExhausted", attempts, resp)
+			return true
+		}
+		sleepOn(ctx, p.s.cfg.Clock, streamRetryDelay)
+	}
+	return false
+}
+
+// invoke runs the function on a batch; an error means it did not run.
+func (p *streamPoller) invoke(ctx context.Context, batch []streamRecord) (*runtime.Response, error) {
+	s := p.s
+	f := s.lookup(functionKey{p.m.Account, p.m.Region, p.m.Function})
+	if f == nil {
+		return nil, errors.New("function not found")
+	}
+	payload := append(make([]byte, 0, 64), `{"Records":[`...)
+	for i, r := range batch {
+		if i > 0 {
+			payload = append(payload, ',')
+		}
+		payload = append(payload, r.raw...)
+	}
+	payload = append(payload, "]}"...)
+	return s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
+		ID: s.cfg.IDs.RequestID(), Payload: payload, InvokedARN: f.arn(),
+	})
+}
+
+// firstFailure returns the index of the first record the answer reports
+// failed (len(batch) when none); ok is false when the answer cannot be
+// read as ReportBatchItemFailures, which fails the whole batch.
+func firstFailure(batch []streamRecord, answer []byte, responseTypes []string) (int, bool) {
+	report := false
+	for _, t := range responseTypes {
+		report = report || t == "ReportBatchItemFailures"
+	}
+	trimmed := bytes.TrimSpace(answer)
+	if !report || len(trimmed) == 0 || string(trimmed) == "null" {
+		return len(batch), true
+	}
+	if !json.Valid(trimmed) {
+		return 0, false
+	}
+	if trimmed[0] != '{' {
+		return len(batch), true
+	}
+	var resp struct {
+		BatchItemFailures []map[string]any `json:"batchItemFailures"`
+	}
+	if json.Unmarshal(trimmed, &resp) != nil {
+		return 0, false
+	}
+	first := len(batch)
+	for _, item := range resp.BatchItemFailures {
+		id, _ := item["itemIdentifier"].(string)
+		i := -1
+		for j, r := range batch {
+			if r.seq == id {
+				i = j
+			}
+		}
+		if i < 0 {
+			return 0, false // empty, null or unknown identifiers fail the batch
+		}
+		first = min(first, i)
+	}
+	return first, true
+}
+
+// fail sends the description of a batch Lambda gives up on to the
+// mapping's OnFailure destination (an SQS queue), as Lambda's
+// DDBStreamBatchInfo record, and logs it when there is none.
+func (p *streamPoller) fail(ctx context.Context, shard string, batch []streamRecord, condition string, attempts int, resp *runtime.Response) {
+	s := p.s
+	if p.m.OnFailure == "" || s.cfg.Queues == nil {
+		s.cfg.Logger.Warn("event source mapping: skipping a failed batch (no OnFailure destination)", "uuid", p.m.UUID,
+			"shard", shard, "condition", condition, "records", len(batch))
+		return
+	}
+	type batchInfo struct {
+		ShardID      string `json:"shardId"`
+		StartSeq     string `json:"startSequenceNumber"`
+		EndSeq       string `json:"endSequenceNumber"`
+		FirstArrival string `json:"approximateArrivalOfFirstRecord"`
+		LastArrival  string `json:"approximateArrivalOfLastRecord"`
+		BatchSize    int    `json:"batchSize"`
+		StreamARN    string `json:"streamArn"`
+	}
+	record := map[string]any{
+		"requestContext": map[string]any{"requestId": s.cfg.IDs.RequestID(),
+			"functionArn": p.s.functionARN(p.m), "condition": condition, "approximateInvokeCount": attempts},
+		"version":   "1.0",
+		"timestamp": s.cfg.Clock.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"DDBStreamBatchInfo": batchInfo{ShardID: shard, StartSeq: batch[0].seq, EndSeq: batch[len(batch)-1].seq,
+			FirstArrival: batch[0].created.UTC().Format(time.RFC3339), LastArrival: batch[len(batch)-1].created.UTC().Format(time.RFC3339),
+			BatchSize: len(batch), StreamARN: p.m.EventSourceArn},
+	}
+	if resp != nil {
+		rc := map[string]any{"statusCode": 200, "executedVersion": "$LATEST"}
+		if resp.FunctionError != "" {
+			rc["functionError"] = resp.FunctionError
+		}
+		record["responseContext"] = rc
+	}
+	if err := s.cfg.Queues.SendForLambda(ctx, p.m.OnFailure, string(mustJSON(record)), nil); err != nil {
+		s.cfg.Logger.Warn("event source mapping: sending to the OnFailure destination", "uuid", p.m.UUID, "err", err)
+	}
+}
+
+// sleepOn waits d on clk, or until ctx ends.
+func sleepOn(ctx context.Context, clk clock.Clock, d time.Duration) {
+	done := make(chan struct{})
+	t := clk.AfterFunc(d, func() { close(done) })
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
