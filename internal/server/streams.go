@@ -24,18 +24,24 @@ func scope(streamARN string) (account, region string) {
 	return a.Account, a.Region
 }
 
-func (s streamSource) StreamShards(streamARN string) ([]lambda.StreamShard, bool) {
+func (s streamSource) StreamShards(streamARN string) ([]lambda.StreamShard, string, bool) {
 	account, region := scope(streamARN)
 	info, err := s.ddb.Stream(account, region, streamARN)
 	if err != nil {
-		return nil, false
+		return nil, "", false
+	}
+	partitionKey := ""
+	for _, k := range info.KeySchema {
+		if aws := k.KeyType; aws != nil && *aws == "HASH" {
+			partitionKey = *k.AttributeName
+		}
 	}
 	out := make([]lambda.StreamShard, 0, len(info.Shards))
 	for _, sh := range info.Shards {
 		start, _ := dynamodb.ParseSequenceNumber(sh.Start)
 		out = append(out, lambda.StreamShard{ID: sh.ID, Parent: sh.Parent, Start: start, Closed: sh.End != ""})
 	}
-	return out, true
+	return out, partitionKey, true
 }
 
 func (s streamSource) ShardLatest(streamARN, shardID string) (uint64, error) {

@@ -304,7 +304,8 @@ func (s *Service) streamShards(streamARN string) ([]StreamShard, bool) {
 	if s.cfg.Streams == nil {
 		return nil, false
 	}
-	return s.cfg.Streams.StreamShards(streamARN)
+	shards, _, ok := s.cfg.Streams.StreamShards(streamARN)
+	return shards, ok
 }
 
 // setLastResult records a mapping's LastProcessingResult (in memory).

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/clock"
@@ -19,9 +21,10 @@ import (
 // StreamSource is how event source mappings read DynamoDB streams: the
 // DynamoDB service, inside Nimbus. Positions are sequence numbers.
 type StreamSource interface {
-	// StreamShards lists a stream's shards, parents before children;
-	// ok is false when there is no such stream.
-	StreamShards(streamARN string) (shards []StreamShard, ok bool)
+	// StreamShards lists a stream's shards, parents before children, and
+	// names its table's partition key; ok is false when there is no such
+	// stream.
+	StreamShards(streamARN string) (shards []StreamShard, partitionKey string, ok bool)
 	// ShardLatest is the position just after a shard's newest record.
 	ShardLatest(streamARN, shardID string) (uint64, error)
 	// ReadShard reads up to limit records (each a DynamoDB Streams Record
@@ -71,9 +74,10 @@ type streamPoller struct {
 	m       mapping
 	filters []*eventpattern.Pattern
 
-	mu      sync.Mutex
-	running map[string]bool // shards with a worker
-	done    map[string]bool // shards read to their end
+	mu           sync.Mutex
+	running      map[string]bool // shards with a worker
+	done         map[string]bool // shards read to their end
+	partitionKey string          // the table's, to spread records over lanes
 }
 
 // startStreamPoller starts the poller of a stream mapping. s.esmMu is held.
@@ -89,8 +93,11 @@ func (s *Service) startStreamPoller(ctx context.Context, m *mapping, filters []*
 func (p *streamPoller) run(ctx context.Context) {
 	first := true
 	for ctx.Err() == nil {
-		shards, ok := p.s.cfg.Streams.StreamShards(p.m.EventSourceArn)
+		shards, partitionKey, ok := p.s.cfg.Streams.StreamShards(p.m.EventSourceArn)
 		if ok {
+			p.mu.Lock()
+			p.partitionKey = partitionKey
+			p.mu.Unlock()
 			p.schedule(ctx, shards, first)
 			first = false
 		}
@@ -178,6 +185,7 @@ type streamRecord struct {
 	seq     string
 	pos     uint64
 	created time.Time
+	lane    uint32 // a hash of the partition key: same key, same lane
 }
 
 // work reads one shard from pos on, in order, until it ends or the mapping
@@ -196,10 +204,8 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 			sleepOn(ctx, p.s.cfg.Clock, time.Second)
 			continue
 		}
-		if len(batch) > 0 {
-			if !p.process(ctx, shard, batch, 0) {
-				return // stopping
-			}
+		if len(batch) > 0 && !p.processLanes(ctx, shard, batch) {
+			return // stopping
 		}
 		if next != pos || ended {
 			pos = next
@@ -223,7 +229,7 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 // batching window for more once the first arrived. Records no filter
 // matches are left out (they count as processed).
 func (p *streamPoller) gather(ctx context.Context, shard string, pos uint64) (batch []streamRecord, next uint64, ended bool, err error) {
-	want := int(p.m.BatchSize)
+	want := int(p.m.BatchSize) * int(max(p.m.Parallelization, 1))
 	deadline := p.s.cfg.Clock.Now().Add(time.Duration(p.m.WindowSeconds) * time.Second)
 	next = pos
 	size := 0
@@ -260,6 +266,7 @@ func (p *streamPoller) decorate(raw json.RawMessage) (streamRecord, error) {
 		Dynamodb struct {
 			ApproximateCreationDateTime int64
 			SequenceNumber              string
+			Keys                        map[string]json.RawMessage
 		} `json:"dynamodb"`
 	}
 	if err := json.Unmarshal(raw, &head); err != nil {
@@ -271,7 +278,13 @@ func (p *streamPoller) decorate(raw json.RawMessage) (streamRecord, error) {
 	}
 	out := bytes.TrimSuffix(bytes.TrimSpace(raw), []byte("}"))
 	out = append(append(append(bytes.Clone(out), `,"eventSourceARN":`...), strconv.Quote(p.m.EventSourceArn)...), '}')
-	return streamRecord{raw: out, seq: head.Dynamodb.SequenceNumber, pos: pos, created: time.Unix(head.Dynamodb.ApproximateCreationDateTime, 0)}, nil
+	p.mu.Lock()
+	key := head.Dynamodb.Keys[p.partitionKey]
+	p.mu.Unlock()
+	h := fnv.New32a()
+	h.Write(key)
+	return streamRecord{raw: out, seq: head.Dynamodb.SequenceNumber, pos: pos, created: time.Unix(head.Dynamodb.ApproximateCreationDateTime, 0),
+		lane: h.Sum32()}, nil
 }
 
 func (p *streamPoller) matches(raw json.RawMessage) bool {
@@ -288,6 +301,50 @@ func (p *streamPoller) matches(raw json.RawMessage) bool {
 		}
 	}
 	return false
+}
+
+// processLanes delivers what gather read: with a ParallelizationFactor
+// above 1, the records are spread over that many lanes by partition key,
+// each lane delivering its batches in order while the lanes run at once,
+// so that the records of one key stay in order, as on Lambda. It reports
+// false when the mapping stops.
+func (p *streamPoller) processLanes(ctx context.Context, shard string, records []streamRecord) bool {
+	size := int(p.m.BatchSize)
+	lanes := int(max(p.m.Parallelization, 1))
+	if lanes == 1 {
+		for len(records) > 0 {
+			n := min(size, len(records))
+			if !p.process(ctx, shard, records[:n], 0) {
+				return false
+			}
+			records = records[n:]
+		}
+		return true
+	}
+	byLane := make([][]streamRecord, lanes)
+	for _, r := range records {
+		byLane[r.lane%uint32(lanes)] = append(byLane[r.lane%uint32(lanes)], r)
+	}
+	var wg sync.WaitGroup
+	var stopped atomic.Bool
+	for _, lane := range byLane {
+		if len(lane) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for len(lane) > 0 && !stopped.Load() {
+				n := min(size, len(lane))
+				if !p.process(ctx, shard, lane[:n], 0) {
+					stopped.Store(true)
+				}
+				lane = lane[n:]
+			}
+		}()
+	}
+	wg.Wait()
+	return !stopped.Load()
 }
 
 // process delivers a batch until it succeeds, or its retries run out or

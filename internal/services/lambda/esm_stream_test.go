@@ -264,6 +264,34 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 		}
 	})
 
+	t.Run("ParallelizationFactor keeps each key's records in order", func(t *testing.T) {
+		t.Parallel()
+		streamARN, rec := setup(t, "parallel")
+		for v := range 3 {
+			for k := range 4 {
+				if _, err := dc.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("parallel"), Item: map[string]ddbtypes.AttributeValue{
+					"pk": &ddbtypes.AttributeValueMemberS{Value: fmt.Sprintf("p%d", k)}, "kind": &ddbtypes.AttributeValueMemberS{Value: fmt.Sprint(v)}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		mapStream(t, "parallel", streamARN, func(in *lambda.CreateEventSourceMappingInput) {
+			in.ParallelizationFactor = aws.Int32(4)
+			in.BatchSize = aws.Int32(1)
+		})
+		waitFor(t, "12 records", func() bool { return len(delivered(rec)) >= 12 })
+		order := map[string][]string{}
+		for _, b := range batches(rec) {
+			kind, _ := b.Image["kind"].(map[string]any)
+			order[b.Keys[0]] = append(order[b.Keys[0]], fmt.Sprint(kind["S"]))
+		}
+		for k, vs := range order {
+			if !slices.Equal(vs, []string{"0", "1", "2"}) {
+				t.Errorf("%s delivered as %v, want [0 1 2]", k, vs)
+			}
+		}
+	})
+
 	t.Run("filters drop the records no pattern matches", func(t *testing.T) {
 		t.Parallel()
 		streamARN, rec := setup(t, "filtered")
