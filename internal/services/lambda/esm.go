@@ -51,6 +51,7 @@ type mapping struct {
 	MaxRecordAge     int32  `json:"maxRecordAge,omitempty"` // -1: none
 	Bisect           bool   `json:"bisect,omitempty"`
 	OnFailure        string `json:"onFailure,omitempty"` // destination ARN
+	TumblingWindow   int32  `json:"tumblingWindow,omitempty"`
 }
 
 // stream reports whether m reads a DynamoDB stream (else an SQS queue).
@@ -86,7 +87,7 @@ func (m *mapping) configuration(state string) *EventSourceMappingConfiguration {
 	if m.stream() {
 		c.StartingPosition, c.ParallelizationFactor = ptr.To(m.StartingPosition), ptr.To(m.Parallelization)
 		c.MaximumRetryAttempts, c.MaximumRecordAgeInSeconds = ptr.To(m.MaxRetries), ptr.To(m.MaxRecordAge)
-		c.BisectBatchOnFunctionError, c.TumblingWindowInSeconds = ptr.To(m.Bisect), ptr.To(int32(0))
+		c.BisectBatchOnFunctionError, c.TumblingWindowInSeconds = ptr.To(m.Bisect), ptr.To(m.TumblingWindow)
 		c.DestinationConfig = &DestinationConfig{OnFailure: &OnFailure{}}
 		if m.OnFailure != "" {
 			c.DestinationConfig.OnFailure.Destination = ptr.To(m.OnFailure)
@@ -214,8 +215,8 @@ func (ms mappingSettings) applyStream(m *mapping) error {
 			}
 		}
 	}
-	if w := ms.TumblingWindow; w != nil && *w != 0 {
-		return ErrInvalidParameterValueException("Nimbus does not support TumblingWindowInSeconds yet.")
+	if ms.TumblingWindow != nil {
+		m.TumblingWindow = *ms.TumblingWindow
 	}
 	switch {
 	case m.Parallelization < 1 || m.Parallelization > 10:
@@ -224,6 +225,8 @@ func (ms mappingSettings) applyStream(m *mapping) error {
 		return ErrInvalidParameterValueException("MaximumRetryAttempts must be between -1 and 10000.")
 	case m.MaxRecordAge != -1 && (m.MaxRecordAge < 60 || m.MaxRecordAge > 604800):
 		return ErrInvalidParameterValueException("MaximumRecordAgeInSeconds must be -1 or between 60 and 604800.")
+	case m.TumblingWindow < 0 || m.TumblingWindow > 900:
+		return ErrInvalidParameterValueException("TumblingWindowInSeconds must be between 0 and 900.")
 	}
 	return nil
 }

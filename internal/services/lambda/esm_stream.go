@@ -197,6 +197,7 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 		delete(p.running, shard)
 		p.mu.Unlock()
 	}()
+	var win *window // the open tumbling window
 	for ctx.Err() == nil {
 		batch, next, ended, err := p.gather(ctx, shard, pos)
 		if err != nil {
@@ -204,7 +205,12 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 			sleepOn(ctx, p.s.cfg.Clock, time.Second)
 			continue
 		}
-		if len(batch) > 0 && !p.processLanes(ctx, shard, batch) {
+		if p.m.TumblingWindow > 0 {
+			var ok bool
+			if win, ok = p.processWindows(ctx, shard, batch, win); !ok {
+				return // stopping
+			}
+		} else if len(batch) > 0 && !p.processLanes(ctx, shard, batch) {
 			return // stopping
 		}
 		if next != pos || ended {
@@ -214,6 +220,9 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 			}
 		}
 		if ended {
+			if win != nil {
+				p.closeWindow(ctx, shard, win)
+			}
 			p.mu.Lock()
 			p.done[shard] = true
 			p.mu.Unlock()
@@ -314,7 +323,7 @@ func (p *streamPoller) processLanes(ctx context.Context, shard string, records [
 	if lanes == 1 {
 		for len(records) > 0 {
 			n := min(size, len(records))
-			if !p.process(ctx, shard, records[:n], 0) {
+			if !p.process(ctx, shard, records[:n], 0, nil) {
 				return false
 			}
 			records = records[n:]
@@ -336,7 +345,7 @@ func (p *streamPoller) processLanes(ctx context.Context, shard string, records [
 			defer wg.Done()
 			for len(lane) > 0 && !stopped.Load() {
 				n := min(size, len(lane))
-				if !p.process(ctx, shard, lane[:n], 0) {
+				if !p.process(ctx, shard, lane[:n], 0, nil) {
 					stopped.Store(true)
 				}
 				lane = lane[n:]
@@ -353,7 +362,7 @@ func (p *streamPoller) processLanes(ctx context.Context, shard string, records [
 // With ReportBatchItemFailures the batch is retried from the first failed
 // record; with BisectBatchOnFunctionError a failing batch is split in two
 // and each half retried. It reports false when the mapping stops.
-func (p *streamPoller) process(ctx context.Context, shard string, batch []streamRecord, attempts int) bool {
+func (p *streamPoller) process(ctx context.Context, shard string, batch []streamRecord, attempts int, win *window) bool {
 	for ctx.Err() == nil {
 		if age := p.m.MaxRecordAge; age > 0 {
 			cut := p.s.cfg.Clock.Now().Add(-time.Duration(age) * time.Second)
@@ -368,7 +377,7 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 				}
 			}
 		}
-		resp, err := p.invoke(ctx, batch)
+		resp, err := p.invoke(ctx, shard, batch, win, false)
 		if err != nil { // throttled, or the function is gone: not an attempt
 			sleepOn(ctx, p.s.cfg.Clock, streamRetryDelay)
 			continue
@@ -378,6 +387,7 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 			var ok bool
 			if failedAt, ok = firstFailure(batch, resp.Payload, p.m.ResponseTypes); ok && failedAt == len(batch) {
 				p.s.setLastResult(p.m.UUID, "OK")
+				win.keep(resp.Payload)
 				return true
 			} else if !ok {
 				failedAt = 0 // an answer Lambda cannot read fails the batch
@@ -389,7 +399,7 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 		// the retries apply to what cannot be split further.
 		if p.m.Bisect && len(batch) > 1 {
 			half := len(batch) / 2
-			return p.process(ctx, shard, batch[:half], 0) && p.process(ctx, shard, batch[half:], 0)
+			return p.process(ctx, shard, batch[:half], 0, win) && p.process(ctx, shard, batch[half:], 0, win)
 		}
 		attempts++
 		if p.m.MaxRetries >= 0 && attempts > int(p.m.MaxRetries) {
@@ -402,7 +412,7 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 }
 
 // invoke runs the function on a batch; an error means it did not run.
-func (p *streamPoller) invoke(ctx context.Context, batch []streamRecord) (*runtime.Response, error) {
+func (p *streamPoller) invoke(ctx context.Context, shard string, batch []streamRecord, win *window, final bool) (*runtime.Response, error) {
 	s := p.s
 	f := s.lookup(functionKey{p.m.Account, p.m.Region, p.m.Function})
 	if f == nil {
@@ -415,10 +425,77 @@ func (p *streamPoller) invoke(ctx context.Context, batch []streamRecord) (*runti
 		}
 		payload = append(payload, r.raw...)
 	}
-	payload = append(payload, "]}"...)
+	payload = append(payload, ']')
+	if win != nil {
+		end := win.start.Add(time.Duration(p.m.TumblingWindow) * time.Second)
+		payload = fmt.Appendf(payload, `,"window":{"start":%q,"end":%q},"state":%s,"shardId":%q,"eventSourceARN":%q,"isFinalInvokeForWindow":%t,"isWindowTerminatedEarly":false`,
+			win.start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), win.state, shard, p.m.EventSourceArn, final)
+	}
+	payload = append(payload, '}')
 	return s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
 		ID: s.cfg.IDs.RequestID(), Payload: payload, InvokedARN: f.arn(),
 	})
+}
+
+// window is a shard's open tumbling window: its start and the state the
+// function last returned for it.
+type window struct {
+	start time.Time
+	state json.RawMessage
+}
+
+// keep takes the state from a successful answer ({"state": {...}}).
+func (w *window) keep(answer []byte) {
+	if w == nil {
+		return
+	}
+	var resp struct {
+		State json.RawMessage `json:"state"`
+	}
+	if json.Unmarshal(answer, &resp) == nil && len(resp.State) > 0 && resp.State[0] == '{' {
+		w.state = resp.State
+	}
+}
+
+// processWindows delivers what gather read in tumbling windows of
+// TumblingWindowInSeconds, by the records' arrival: each invocation carries
+// the window and the state the function returned for it last; once a
+// window is over (a later record arrived, or its end passed) a final
+// invocation with no records hands the function the window's state. It
+// returns the shard's open window and false when the mapping stops.
+func (p *streamPoller) processWindows(ctx context.Context, shard string, records []streamRecord, win *window) (*window, bool) {
+	size := time.Duration(p.m.TumblingWindow) * time.Second
+	for len(records) > 0 {
+		start := records[0].created.Truncate(size)
+		if win != nil && !win.start.Equal(start) {
+			p.closeWindow(ctx, shard, win)
+			win = nil
+		}
+		if win == nil {
+			win = &window{start: start, state: json.RawMessage("{}")}
+		}
+		n := 0
+		for n < len(records) && n < int(p.m.BatchSize) && records[n].created.Truncate(size).Equal(start) {
+			n++
+		}
+		if !p.process(ctx, shard, records[:n], 0, win) {
+			return win, false
+		}
+		records = records[n:]
+	}
+	if win != nil && !p.s.cfg.Clock.Now().Before(win.start.Add(size)) {
+		p.closeWindow(ctx, shard, win)
+		win = nil
+	}
+	return win, true
+}
+
+// closeWindow makes a window's final invocation.
+func (p *streamPoller) closeWindow(ctx context.Context, shard string, win *window) {
+	resp, err := p.invoke(ctx, shard, nil, win, true)
+	if err != nil || resp.FunctionError != "" {
+		p.s.cfg.Logger.Warn("event source mapping: the final invocation of a tumbling window failed", "uuid", p.m.UUID, "shard", shard)
+	}
 }
 
 // firstFailure returns the index of the first record the answer reports

@@ -42,6 +42,19 @@ def handler(event, context):
                                   for r in records if r["dynamodb"]["Keys"]["pk"]["S"].startswith("partial")]}
 `
 
+// windowHandler counts records in its tumbling-window state and reports
+// every invocation's window, state and finality.
+const windowHandler = `
+import json, os, urllib.request
+
+def handler(event, context):
+    count = event["state"].get("count", 0) + len(event["Records"])
+    urllib.request.urlopen(os.environ["RECORDER"], data=json.dumps({
+        "final": event["isFinalInvokeForWindow"], "count": count, "start": event["window"]["start"],
+        "end": event["window"]["end"], "shard": event["shardId"], "arn": event["eventSourceARN"]}).encode())
+    return {"state": {"count": count}}
+`
+
 type streamBatch struct {
 	Keys, Names []string
 	Arn, Source string
@@ -288,6 +301,61 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 		for k, vs := range order {
 			if !slices.Equal(vs, []string{"0", "1", "2"}) {
 				t.Errorf("%s delivered as %v, want [0 1 2]", k, vs)
+			}
+		}
+	})
+
+	t.Run("tumbling windows carry state to a final invocation", func(t *testing.T) {
+		t.Parallel()
+		streamARN, _ := setup(t, "windows")
+		rec := nimbustest.NewRecorder(t)
+		createFunction(t, lc, "windows-fn", func(in *lambda.CreateFunctionInput) {
+			in.Runtime, in.Handler = types.RuntimePython312, aws.String("app.handler")
+			in.Code = &types.FunctionCode{ZipFile: zipSources(t, map[string]string{"app.py": windowHandler})}
+			in.Timeout = aws.Int32(10)
+			in.Environment = &types.Environment{Variables: map[string]string{"RECORDER": rec.URL()}}
+		})
+		put(t, "windows", "a", "b", "c")
+		out := mapStream(t, "windows-fn", streamARN, func(in *lambda.CreateEventSourceMappingInput) {
+			in.TumblingWindowInSeconds = aws.Int32(1)
+			in.BatchSize = aws.Int32(1)
+		})
+		if aws.ToInt32(out.TumblingWindowInSeconds) != 1 {
+			t.Errorf("TumblingWindowInSeconds = %d", aws.ToInt32(out.TumblingWindowInSeconds))
+		}
+		type call struct {
+			Final                 bool
+			Count                 int
+			Start, End, Shard, Arn string
+		}
+		calls := func() []call {
+			var out []call
+			for _, line := range rec.Lines() {
+				var c call
+				json.Unmarshal([]byte(line), &c)
+				out = append(out, c)
+			}
+			return out
+		}
+		total := func() int {
+			n := 0
+			for _, c := range calls() {
+				if c.Final {
+					n += c.Count
+				}
+			}
+			return n
+		}
+		waitFor(t, "the final invocations to count all three records", func() bool { return total() >= 3 })
+		time.Sleep(300 * time.Millisecond)
+		if got := total(); got != 3 {
+			t.Errorf("final counts add up to %d, want 3: %+v", got, calls())
+		}
+		for _, c := range calls() {
+			start, err1 := time.Parse(time.RFC3339, c.Start)
+			end, err2 := time.Parse(time.RFC3339, c.End)
+			if err1 != nil || err2 != nil || end.Sub(start) != time.Second || c.Shard == "" || c.Arn != streamARN {
+				t.Errorf("invocation %+v", c)
 			}
 		}
 	})
