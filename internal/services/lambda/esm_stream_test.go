@@ -324,8 +324,8 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 			t.Errorf("TumblingWindowInSeconds = %d", aws.ToInt32(out.TumblingWindowInSeconds))
 		}
 		type call struct {
-			Final                 bool
-			Count                 int
+			Final                  bool
+			Count                  int
 			Start, End, Shard, Arn string
 		}
 		calls := func() []call {
