@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,7 +56,7 @@ const (
 // isStreamSource reports whether an event source ARN names a DynamoDB
 // stream.
 func isStreamSource(source string) bool {
-	return bytes.Contains([]byte(source), []byte(":dynamodb:")) && bytes.Contains([]byte(source), []byte("/stream/"))
+	return strings.Contains(source, ":dynamodb:") && strings.Contains(source, "/stream/")
 }
 
 // checkpoint is a mapping's progress in one shard, stored under
@@ -281,7 +282,11 @@ func (p *streamPoller) decorate(raw json.RawMessage) (streamRecord, error) {
 	if err := json.Unmarshal(raw, &head); err != nil {
 		return streamRecord{}, fmt.Errorf("decoding a stream record: %w", err)
 	}
-	pos, err := strconv.ParseUint(head.Dynamodb.SequenceNumber[1:], 10, 64)
+	seq := head.Dynamodb.SequenceNumber
+	if len(seq) < 2 {
+		return streamRecord{}, fmt.Errorf("a stream record without a sequence number")
+	}
+	pos, err := strconv.ParseUint(seq[1:], 10, 64) // Nimbus's are "1" and 20 digits
 	if err != nil {
 		return streamRecord{}, fmt.Errorf("decoding a sequence number: %w", err)
 	}
