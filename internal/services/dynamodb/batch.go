@@ -16,8 +16,9 @@ const (
 	maxBatchWriteOps = 25
 )
 
-// BatchGetItem reads up to 100 items from one or more tables. Nimbus
-// never leaves keys unprocessed.
+// BatchGetItem reads up to 100 items from one or more tables, each table's
+// with its ProjectionExpression or legacy AttributesToGet. Nimbus never
+// leaves keys unprocessed.
 func (s *Service) BatchGetItem(ctx context.Context, in *BatchGetItemInput) (*BatchGetItemOutput, error) {
 	total := 0
 	for _, ka := range in.RequestItems {
@@ -38,19 +39,17 @@ func (s *Service) BatchGetItem(ctx context.Context, in *BatchGetItemInput) (*Bat
 	u := newUsage(in.ReturnConsumedCapacity)
 	for _, name := range names {
 		ka := in.RequestItems[name]
-		if ka.AttributesToGet != nil {
-			return nil, errUnsupported("AttributesToGet")
+		if err := getParams(ka.AttributesToGet, ka.ProjectionExpression, ka.ExpressionAttributeNames).check(); err != nil {
+			return nil, err
 		}
 		t, err := s.lookup(ctx, name)
 		if err != nil {
 			return nil, err
 		}
 		var used expr.Usage
-		var projection []expr.Path
-		if p := ka.ProjectionExpression; p != nil {
-			if projection, err = expr.ParseProjection(*p, ka.ExpressionAttributeNames, &used); err != nil {
-				return nil, validation(err)
-			}
+		projection, err := readProjection(ka.AttributesToGet, ka.ProjectionExpression, ka.ExpressionAttributeNames, &used)
+		if err != nil {
+			return nil, err
 		}
 		if err := used.Check(ka.ExpressionAttributeNames, nil); err != nil {
 			return nil, validation(err)

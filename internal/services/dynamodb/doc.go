@@ -31,10 +31,16 @@
 // every write maintains the indexes of the version that is current when
 // it commits.
 //
+// The legacy (pre-expression) parameters — Expected and
+// ConditionalOperator, AttributeUpdates, KeyConditions, QueryFilter,
+// ScanFilter and AttributesToGet — are translated into their expression
+// counterparts and run by the same evaluator (legacy.go), under DynamoDB's
+// rules on mixing them with expressions.
+//
 // Not done yet:
-//   - the legacy Expected, ConditionalOperator, AttributesToGet,
-//     AttributeUpdates, KeyConditions, QueryFilter and ScanFilter are
-//     refused by name with a ValidationException, never ignored;
+//   - a legacy condition or update is subject to the expression limits of
+//     its translation: 4 KB of expression (about 300 conditions) and 100
+//     values in an IN;
 //   - index keys of several attributes (DynamoDB's multi-attribute keys)
 //     are refused by name;
 //   - ClientRequestTokens are remembered in memory only;

@@ -182,11 +182,11 @@ func TestItems(t *testing.T) {
 				"pk": &types.AttributeValueMemberS{Value: "x"}, "sk": &types.AttributeValueMemberN{Value: "1"}, "s": &types.AttributeValueMemberNS{Value: []string{}}}})
 			return err
 		}, "ValidationException", ""},
-		{"a legacy condition is refused, not ignored", func() error {
+		{"a legacy condition is applied, not ignored", func() error {
 			_, err := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("items"), Item: item,
 				Expected: map[string]types.ExpectedAttributeValue{"pk": {Exists: aws.Bool(false)}}})
 			return err
-		}, "ValidationException", "Nimbus does not support Expected yet"},
+		}, "ConditionalCheckFailedException", "The conditional request failed"},
 		{"missing table", func() error {
 			_, err := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("nope"), Key: key})
 			return err

@@ -129,7 +129,7 @@ func (s *Service) load(key []byte) (attr.Item, error) {
 
 // PutItem writes an item, replacing any with the same key.
 func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput, error) {
-	t, cond, err := s.prepareWrite(ctx, writeCommon{in.TableName, in.Expected != nil, in.ConditionalOperator != nil,
+	t, cond, err := s.prepareWrite(ctx, writeCommon{in.TableName, in.Expected, in.ConditionalOperator,
 		in.ReturnValues, in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues})
 	if err != nil {
 		return nil, err
@@ -180,18 +180,16 @@ func (s *Service) PutItem(ctx context.Context, in *PutItemInput) (*PutItemOutput
 	return out, nil
 }
 
-// GetItem reads an item by its key.
+// GetItem reads an item by its key, or the attributes of it that
+// ProjectionExpression (or the legacy AttributesToGet) names.
 func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput, error) {
-	if err := refuseUnsupported(in.AttributesToGet != nil, "AttributesToGet"); err != nil {
+	if err := getParams(in.AttributesToGet, in.ProjectionExpression, in.ExpressionAttributeNames).check(); err != nil {
 		return nil, err
 	}
-	var projection []expr.Path
 	var used expr.Usage
-	if p := in.ProjectionExpression; p != nil {
-		var err error
-		if projection, err = expr.ParseProjection(*p, in.ExpressionAttributeNames, &used); err != nil {
-			return nil, validation(err)
-		}
+	projection, err := readProjection(in.AttributesToGet, in.ProjectionExpression, in.ExpressionAttributeNames, &used)
+	if err != nil {
+		return nil, err
 	}
 	if err := used.Check(in.ExpressionAttributeNames, nil); err != nil {
 		return nil, validation(err)
@@ -218,7 +216,7 @@ func (s *Service) GetItem(ctx context.Context, in *GetItemInput) (*GetItemOutput
 
 // DeleteItem deletes an item by its key.
 func (s *Service) DeleteItem(ctx context.Context, in *DeleteItemInput) (*DeleteItemOutput, error) {
-	t, cond, err := s.prepareWrite(ctx, writeCommon{in.TableName, in.Expected != nil, in.ConditionalOperator != nil,
+	t, cond, err := s.prepareWrite(ctx, writeCommon{in.TableName, in.Expected, in.ConditionalOperator,
 		in.ReturnValues, in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues})
 	if err != nil {
 		return nil, err
@@ -318,18 +316,27 @@ func validation(err error) error {
 
 // writeCommon is what PutItem and DeleteItem share.
 type writeCommon struct {
-	table                 *string
-	expected, conditional bool // the legacy Expected and ConditionalOperator were given
-	returnValues          *string
-	condition             *string
-	names                 map[string]string
-	values                map[string]attr.Value
+	table        *string
+	expected     map[string]ExpectedAttributeValue // legacy
+	conditional  *string                           // the legacy ConditionalOperator
+	returnValues *string
+	condition    *string
+	names        map[string]string
+	values       map[string]attr.Value
 }
 
-// prepareWrite checks what PutItem and DeleteItem check first: the legacy
-// parameters, the table, ReturnValues (NONE or ALL_OLD) and the condition.
+// prepareWrite checks what PutItem and DeleteItem check first: the mix of
+// legacy and expression parameters, the table, ReturnValues (NONE or
+// ALL_OLD) and the condition (ConditionExpression or the legacy Expected).
 func (s *Service) prepareWrite(ctx context.Context, w writeCommon) (*table, *expr.Condition, error) {
-	if err := refuseUnsupported(w.expected, "Expected", w.conditional, "ConditionalOperator"); err != nil {
+	if err := writeParams(w).check(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkConditionalOperator(w.conditional, len(w.expected)); err != nil {
+		return nil, nil, err
+	}
+	legacy, err := compileExpected(w.expected, w.conditional)
+	if err != nil {
 		return nil, nil, err
 	}
 	t, err := s.lookup(ctx, ptr.Value(w.table))
@@ -338,6 +345,9 @@ func (s *Service) prepareWrite(ctx context.Context, w writeCommon) (*table, *exp
 	}
 	if rv := ptr.Value(w.returnValues); rv != "" && rv != "NONE" && rv != "ALL_OLD" {
 		return nil, nil, errValidation("ReturnValues can only be ALL_OLD or NONE")
+	}
+	if legacy != nil {
+		return t, legacy, nil
 	}
 	cond, err := compileCondition(w.condition, w.names, w.values)
 	if err != nil {

@@ -132,45 +132,68 @@ func (t *table) keyOf(item attr.Item) attr.Item {
 	return k
 }
 
-// prepare compiles what a read carries besides its key condition.
-func (s *Service) prepareRead(t *table, ix *index, used *expr.Usage, names map[string]string, values map[string]attr.Value,
-	filter, projection *string, selectWhat string, limit *int32) (*reader, error) {
-	r := &reader{t: t, limit: int(ptr.Value(limit)), keyOf: t.keyOf}
-	if limit != nil && *limit < 1 {
+// readSpec is what a Query or Scan asks for besides its key condition.
+type readSpec struct {
+	names  map[string]string
+	values map[string]attr.Value
+	// filter and projection are FilterExpression and ProjectionExpression;
+	// legacyFilter is the compiled QueryFilter or ScanFilter and
+	// attributesToGet the legacy AttributesToGet (a request gives one of
+	// each pair at most).
+	filter, projection *string
+	legacyFilter       *expr.Condition
+	attributesToGet    []string
+	selectWhat         string
+	limit              *int32
+}
+
+// prepareRead compiles what a read carries besides its key condition.
+func (s *Service) prepareRead(t *table, ix *index, used *expr.Usage, spec readSpec) (*reader, error) {
+	r := &reader{t: t, limit: int(ptr.Value(spec.limit)), keyOf: t.keyOf, filter: spec.legacyFilter}
+	if limit := spec.limit; limit != nil && *limit < 1 {
 		return nil, errValidation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *limit)
 	}
 	var err error
-	if filter != nil {
-		if r.filter, err = expr.ParseFilter(*filter, names, values, used); err != nil {
+	if spec.filter != nil {
+		if r.filter, err = expr.ParseFilter(*spec.filter, spec.names, spec.values, used); err != nil {
 			return nil, validation(err)
 		}
 	}
-	if projection != nil {
-		if r.projection, err = expr.ParseProjection(*projection, names, used); err != nil {
-			return nil, validation(err)
-		}
+	if r.projection, err = readProjection(spec.attributesToGet, spec.projection, spec.names, used); err != nil {
+		return nil, err
 	}
-	switch selectWhat {
-	case "", "ALL_ATTRIBUTES":
-		if projection != nil && selectWhat != "" {
-			return nil, errValidation("Cannot specify the AttributesToGet when choosing to get ALL_ATTRIBUTES")
+	// Select against the projection asked for, named as the request names
+	// it [recorded; local].
+	projected := "ProjectionExpression"
+	if spec.attributesToGet != nil {
+		projected = "AttributesToGet"
+	}
+	hasProjection := r.projection != nil
+	switch spec.selectWhat {
+	case "":
+	case "ALL_ATTRIBUTES":
+		if hasProjection {
+			return nil, errValidation("Cannot specify the %s when choosing to get ALL_ATTRIBUTES", projected)
 		}
-		if selectWhat != "" && ix != nil && ix.global && ix.projection != "ALL" {
+		if ix != nil && ix.global && ix.projection != "ALL" {
 			return nil, errValidation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index %s because its projection type is not ALL", ix.name)
 		}
-		r.whole = selectWhat != ""
+		r.whole = true
 	case "COUNT":
+		if hasProjection {
+			return nil, errValidation("Cannot specify the %s when choosing to get only the Count", projected)
+		}
 		r.count = true
 	case "SPECIFIC_ATTRIBUTES":
-		if projection == nil {
-			return nil, errValidation("Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression")
+		if !hasProjection {
+			return nil, errValidation("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
 		}
 	case "ALL_PROJECTED_ATTRIBUTES":
+		if hasProjection {
+			return nil, errValidation("Cannot specify the %s when choosing to get ALL_PROJECTED_ATTRIBUTES", projected)
+		}
 		if ix == nil {
 			return nil, errValidation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
-		}
-		if projection != nil {
-			return nil, errValidation("Cannot specify the AttributesToGet when choosing to get ALL_PROJECTED_ATTRIBUTES")
 		}
 	}
 	if ix != nil {
@@ -187,7 +210,7 @@ func (s *Service) prepareRead(t *table, ix *index, used *expr.Usage, names map[s
 			}
 		}
 	}
-	if err := used.Check(names, values); err != nil {
+	if err := used.Check(spec.names, spec.values); err != nil {
 		return nil, validation(err)
 	}
 	return r, nil
@@ -265,11 +288,26 @@ func checkKeyTypes(kc *expr.KeyCondition, hashType, rngType string) error {
 }
 
 // Query reads the items of one partition of a table or index, in sort key
-// order.
+// order. The key condition is a KeyConditionExpression or the legacy
+// KeyConditions, the filter a FilterExpression or the legacy QueryFilter.
 func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, error) {
-	if err := refuseUnsupported(in.KeyConditions != nil, "KeyConditions", in.QueryFilter != nil, "QueryFilter",
-		in.AttributesToGet != nil, "AttributesToGet", in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+	if err := queryParams(in).check(); err != nil {
 		return nil, err
+	}
+	if err := checkConditionalOperator(in.ConditionalOperator, len(in.QueryFilter)); err != nil {
+		return nil, err
+	}
+	terms, err := filterTerms(in.QueryFilter)
+	if err != nil {
+		return nil, err
+	}
+	if in.KeyConditionExpression == nil && in.KeyConditions == nil {
+		return nil, errValidation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+	}
+	if in.KeyConditionExpression == nil {
+		if err := checkKeyConditions(in.KeyConditions); err != nil {
+			return nil, err
+		}
 	}
 	t, err := s.lookup(ctx, ptr.Value(in.TableName))
 	if err != nil {
@@ -279,9 +317,6 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	if err != nil {
 		return nil, err
 	}
-	if in.KeyConditionExpression == nil {
-		return nil, errValidation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
-	}
 	names, values := in.ExpressionAttributeNames, in.ExpressionAttributeValues
 	var used expr.Usage
 	hash, hashType, rng, rngType := t.keyAttrs()
@@ -289,11 +324,24 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	if ix != nil {
 		hash, hashType, rng, rngType, prefix = ix.hash, ix.hashType, ix.rng, ix.rngType, ix.prefix
 	}
-	kc, err := expr.ParseKeyCondition(*in.KeyConditionExpression, names, values, &used, hash, rng)
-	if err != nil {
-		return nil, validation(err)
+	var kc *expr.KeyCondition
+	if in.KeyConditionExpression != nil {
+		if kc, err = expr.ParseKeyCondition(*in.KeyConditionExpression, names, values, &used, hash, rng); err != nil {
+			return nil, validation(err)
+		}
+	} else if kc, err = legacyKeyCondition(in.KeyConditions, hash, hashType, rng, rngType); err != nil {
+		return nil, err
 	}
-	r, err := s.prepareRead(t, ix, &used, names, values, in.FilterExpression, in.ProjectionExpression, ptr.Value(in.Select), in.Limit)
+	if err := checkQueryFilterKeys(in.QueryFilter, hash, rng); err != nil {
+		return nil, err
+	}
+	legacyFilter, err := compileTerms(terms, in.ConditionalOperator)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.prepareRead(t, ix, &used, readSpec{names: names, values: values,
+		filter: in.FilterExpression, projection: in.ProjectionExpression, legacyFilter: legacyFilter,
+		attributesToGet: in.AttributesToGet, selectWhat: ptr.Value(in.Select), limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}
@@ -345,10 +393,21 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	return out, nil
 }
 
-// Scan reads a whole table or index (or one segment of it), in key order.
+// Scan reads a whole table or index (or one segment of it), in key order,
+// filtered by a FilterExpression or the legacy ScanFilter.
 func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) {
-	if err := refuseUnsupported(in.ScanFilter != nil, "ScanFilter", in.AttributesToGet != nil, "AttributesToGet",
-		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+	if err := scanParams(in).check(); err != nil {
+		return nil, err
+	}
+	if err := checkConditionalOperator(in.ConditionalOperator, len(in.ScanFilter)); err != nil {
+		return nil, err
+	}
+	terms, err := filterTerms(in.ScanFilter)
+	if err != nil {
+		return nil, err
+	}
+	legacyFilter, err := compileTerms(terms, in.ConditionalOperator)
+	if err != nil {
 		return nil, err
 	}
 	t, err := s.lookup(ctx, ptr.Value(in.TableName))
@@ -360,8 +419,9 @@ func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) 
 		return nil, err
 	}
 	var used expr.Usage
-	r, err := s.prepareRead(t, ix, &used, in.ExpressionAttributeNames, in.ExpressionAttributeValues,
-		in.FilterExpression, in.ProjectionExpression, ptr.Value(in.Select), in.Limit)
+	r, err := s.prepareRead(t, ix, &used, readSpec{names: in.ExpressionAttributeNames, values: in.ExpressionAttributeValues,
+		filter: in.FilterExpression, projection: in.ProjectionExpression, legacyFilter: legacyFilter,
+		attributesToGet: in.AttributesToGet, selectWhat: ptr.Value(in.Select), limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}

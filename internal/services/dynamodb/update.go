@@ -10,11 +10,23 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
 
-// UpdateItem changes an item's attributes with an UpdateExpression,
-// creating the item when it does not exist, under an optional condition.
+// UpdateItem changes an item's attributes with an UpdateExpression (or the
+// legacy AttributeUpdates), creating the item when it does not exist, under
+// an optional condition (ConditionExpression, or the legacy Expected).
 func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateItemOutput, error) {
-	if err := refuseUnsupported(in.AttributeUpdates != nil, "AttributeUpdates", in.Expected != nil, "Expected",
-		in.ConditionalOperator != nil, "ConditionalOperator"); err != nil {
+	if err := updateParams(in).check(); err != nil {
+		return nil, err
+	}
+	if err := checkConditionalOperator(in.ConditionalOperator, len(in.Expected)); err != nil {
+		return nil, err
+	}
+	// The legacy AttributeUpdates and Expected, compiled (legacy*.go).
+	legacy, err := compileAttributeUpdates(in.AttributeUpdates)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := compileExpected(in.Expected, in.ConditionalOperator)
+	if err != nil {
 		return nil, err
 	}
 	t, err := s.lookup(ctx, ptr.Value(in.TableName))
@@ -28,12 +40,14 @@ func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateI
 	names, values := in.ExpressionAttributeNames, in.ExpressionAttributeValues
 	var used expr.Usage
 	var update *expr.Update
+	if legacy != nil {
+		update = legacy.update
+	}
 	if u := in.UpdateExpression; u != nil {
 		if update, err = expr.ParseUpdate(*u, names, values, &used); err != nil {
 			return nil, validation(err)
 		}
 	}
-	var cond *expr.Condition
 	if c := in.ConditionExpression; c != nil {
 		if cond, err = expr.ParseCondition(*c, names, values, &used); err != nil {
 			return nil, validation(err)
@@ -79,6 +93,11 @@ func (s *Service) UpdateItem(ctx context.Context, in *UpdateItemInput) (*UpdateI
 		base[k] = v
 	}
 	updated := base
+	if legacy != nil {
+		if err := legacy.checkKinds(base); err != nil {
+			return nil, err
+		}
+	}
 	if update != nil {
 		if updated, err = update.Apply(base); err != nil {
 			return nil, validation(err)
