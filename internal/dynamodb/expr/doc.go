@@ -19,6 +19,5 @@
 //     has several faults (we follow dynalite's order);
 //   - key-attribute rules of UpdateItem ("Cannot update attribute a. This
 //     attribute is part of the key") and index key types: the service
-//     applies them;
-//   - the legacy parameters (Expected, AttributeUpdates, KeyConditions…).
+//     applies them.
 package expr

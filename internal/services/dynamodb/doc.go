@@ -37,7 +37,23 @@
 // counterparts and run by the same evaluator (legacy.go), under DynamoDB's
 // rules on mixing them with expressions.
 //
+// Streams (stream.go, streamread.go): every write path also stages the
+// change's stream record in the same batch (stage), with a sequence number
+// taken under the item's lock; readers (the DynamoDB Streams API in
+// internal/services/dynamodbstreams, Lambda's stream mappings) read below a
+// watermark under which every record has committed. Shards roll over on a
+// schedule; records and disabled streams are trimmed after 24 hours by the
+// sweep that also deletes TTL-expired items (ttl.go).
+//
+// PartiQL (partiql*.go, internal/dynamodb/partiql): ExecuteStatement,
+// BatchExecuteStatement and ExecuteTransaction, translated into the
+// expression API's inputs and run through the same operations.
+//
 // Not done yet:
+//   - a Query's FilterExpression on key attributes is not refused (PartiQL
+//     relies on it for extra sort-key terms);
+//   - PartiQL's OR-branch key planning, the limit of 50 partition key
+//     values in IN, and the FROM-first UPDATE form;
 //   - a legacy condition or update is subject to the expression limits of
 //     its translation: 4 KB of expression (about 300 conditions) and 100
 //     values in an IN;
