@@ -456,3 +456,37 @@ func evalFunc(f *operand, it attr.Item) bool {
 	}
 	return false
 }
+
+// Attributes returns the top-level attribute names the condition reads, in
+// the order written, each once: what Query checks against the key.
+func (c *Condition) Attributes() []string {
+	var out []string
+	seen := map[string]bool{}
+	var walkOperand func(op *operand)
+	walkOperand = func(op *operand) {
+		if op == nil {
+			return
+		}
+		if op.kind == opPath && len(op.path) > 0 && !seen[op.path[0].Name] {
+			seen[op.path[0].Name] = true
+			out = append(out, op.path[0].Name)
+		}
+		for _, a := range op.args {
+			walkOperand(a)
+		}
+	}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
+		}
+		for _, a := range n.args {
+			walkOperand(a)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(c.root)
+	return out
+}

@@ -50,8 +50,6 @@
 // expression API's inputs and run through the same operations.
 //
 // Not done yet:
-//   - a Query's FilterExpression on key attributes is not refused (PartiQL
-//     relies on it for extra sort-key terms);
 //   - PartiQL's OR-branch key planning, the limit of 50 partition key
 //     values in IN, and the FROM-first UPDATE form;
 //   - a legacy condition or update is subject to the expression limits of

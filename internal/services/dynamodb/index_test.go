@@ -461,3 +461,24 @@ func TestUpdateTableBackfillsIndex(t *testing.T) {
 		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(7)}})
 	wantAPIError(t, err, "ValidationException", "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: 5. Requested ReadCapacityUnits: 5. Current WriteCapacityUnits provisioned for the table: 7. Requested WriteCapacityUnits: 7. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
 }
+
+func TestQueryFilterOnKeyAttributeIsRefused(t *testing.T) {
+	t.Parallel()
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Isolation: "off"}})
+	c := client(t, n)
+	createOrders(t, c)
+	_, err := c.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String("orders"),
+		KeyConditionExpression: aws.String("customer = :c"), FilterExpression: aws.String("id > :i"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: "ann"}, ":i": &types.AttributeValueMemberN{Value: "1"}}})
+	wantAPIError(t, err, "ValidationException", "Filter Expression can only contain non-primary key attributes: Primary key attribute: id")
+	// A Scan may filter on keys; so may a Query on an index, on the table's.
+	if _, err := c.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String("orders"), FilterExpression: aws.String("id > :i"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":i": &types.AttributeValueMemberN{Value: "1"}}}); err != nil {
+		t.Errorf("Scan filtering on a key: %v", err)
+	}
+	if _, err := c.Query(context.Background(), &dynamodb.QueryInput{TableName: aws.String("orders"), IndexName: aws.String("by-total"),
+		KeyConditionExpression: aws.String("customer = :c"), FilterExpression: aws.String("id > :i"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: "ann"}, ":i": &types.AttributeValueMemberN{Value: "1"}}}); err != nil {
+		t.Errorf("index Query filtering on the table's sort key: %v", err)
+	}
+}

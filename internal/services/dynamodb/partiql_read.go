@@ -318,7 +318,7 @@ func (s *Service) pqlSelect(ctx context.Context, st *partiql.Select, in *Execute
 			out.ConsumedCapacity = addCapacity(out.ConsumedCapacity, o.ConsumedCapacity)
 			return o.Items, o.LastEvaluatedKey, ptr.Value(o.ScannedCount), nil
 		}
-		o, err := s.Query(ctx, &QueryInput{TableName: &t.rec.Name, IndexName: index, KeyConditionExpression: &keyCond,
+		o, err := s.Query(allowKeyFilters(ctx), &QueryInput{TableName: &t.rec.Name, IndexName: index, KeyConditionExpression: &keyCond,
 			FilterExpression: filter, ProjectionExpression: projection, ExpressionAttributeNames: r.Names,
 			ExpressionAttributeValues: r.Values, ConsistentRead: in.ConsistentRead, Limit: limit, ExclusiveStartKey: start,
 			ScanIndexForward: &plan.forward, ReturnConsumedCapacity: in.ReturnConsumedCapacity})

@@ -232,6 +232,16 @@ func (t *table) startAfter(start map[string]attr.Value) ([]byte, error) {
 // bytes, and k itself, so that a forward scan resumes past k.
 func after(k []byte) []byte { return append(bytes.Clone(k), 0) }
 
+// keyFiltersKey marks a context whose Query may filter on key attributes:
+// PartiQL's, which puts the sort-key terms beyond the first in the filter.
+type keyFiltersKey struct{}
+
+func allowKeyFilters(ctx context.Context) context.Context {
+	return context.WithValue(ctx, keyFiltersKey{}, true)
+}
+
+func keyFiltersAllowed(ctx context.Context) bool { return ctx.Value(keyFiltersKey{}) != nil }
+
 // readIndex resolves a read's IndexName: nil for the table itself.
 func (t *table) readIndex(name *string, consistent *bool) (*index, error) {
 	if name == nil {
@@ -346,6 +356,13 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 		return nil, err
 	}
 	r.usage = newUsage(in.ReturnConsumedCapacity)
+	if r.filter != nil && in.FilterExpression != nil && !keyFiltersAllowed(ctx) {
+		for _, name := range r.filter.Attributes() {
+			if name == hash || (rng != "" && name == rng) {
+				return nil, errValidation("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", name)
+			}
+		}
+	}
 	if err := checkKeyTypes(kc, hashType, rngType); err != nil {
 		return nil, err
 	}
