@@ -27,10 +27,13 @@
 //
 // Then SQS (bench/sqs.go) and DynamoDB (bench/dynamodb.go): Nimbus against
 // dynalite and moto_server and a bare net/http floor, through one
-// aws-sdk-go-v2 DynamoDB client. `-only dynamodb` measures DynamoDB alone
-// and replaces just the DynamoDB section of the report:
+// aws-sdk-go-v2 DynamoDB client; then DynamoDB Streams (bench/ddbstream.go):
+// Nimbus against moto_server. `-only dynamodb` measures DynamoDB alone and
+// replaces just the DynamoDB section of the report; `-only streams` does the
+// same for DynamoDB Streams:
 //
 //	go run ./bench -only dynamodb -rev HEAD
+//	go run ./bench -only streams -rev HEAD
 //
 // The machine is usually shared: the bench waits (-wait-idle) for it to calm
 // down, interleaves the warm runs of the three servers, and reports how much
@@ -97,8 +100,9 @@ type options struct {
 	// Rev, when set, is a git revision whose tree (git archive) is built and
 	// measured instead of the working tree; default: the working tree.
 	Rev string
-	// Only, when set, names the one part that is measured ("dynamodb"); its
-	// section of Out is replaced and the rest kept. Default: every part.
+	// Only, when set, names the one part that is measured ("dynamodb" or
+	// "streams"); its section of Out is replaced and the rest kept.
+	// Default: every part.
 	Only string
 }
 
@@ -121,7 +125,7 @@ func main() {
 	flag.DurationVar(&o.WaitIdle, "wait-idle", 30*time.Second, "wait up to this long for the machine to be mostly idle before measuring")
 	flag.StringVar(&o.Goaws, "goaws", "", "goaws binary for the SQS comparison (default: PATH, then $(go env GOPATH)/bin/goaws)")
 	flag.StringVar(&o.Rev, "rev", "", "measure this git revision (e.g. HEAD) instead of the working tree")
-	flag.StringVar(&o.Only, "only", "", "measure only this `part` (dynamodb) and replace only its section of the report")
+	flag.StringVar(&o.Only, "only", "", "measure only this `part` (dynamodb or streams) and replace only its section of the report")
 	flag.StringVar(&floorAddr, "floor-server", "", "internal: serve the floor server on `ADDR` and nothing else")
 	flag.Parse()
 
@@ -150,8 +154,8 @@ func run(ctx context.Context, o options) (err error) {
 	if o.Out == "" {
 		o.Out = filepath.Join(root, "bench", "results.md")
 	}
-	if o.Only != "" && o.Only != "dynamodb" {
-		return fmt.Errorf("-only %q: the part that runs alone is dynamodb", o.Only)
+	if o.Only != "" && o.Only != "dynamodb" && o.Only != "streams" {
+		return fmt.Errorf("-only %q: the parts that run alone are dynamodb and streams", o.Only)
 	}
 	work, err := os.MkdirTemp("", "nimbus-bench-")
 	if err != nil {
@@ -188,8 +192,11 @@ func run(ctx context.Context, o options) (err error) {
 	if err = buildGo(ctx, src, nimbusBin, "./cmd/nimbus"); err != nil {
 		return err
 	}
-	if o.Only == "dynamodb" {
+	switch o.Only {
+	case "dynamodb":
 		return runDynamoDBOnly(ctx, o, nimbusBin, work, commit, logf)
+	case "streams":
+		return runStreamsOnly(ctx, o, root, nimbusBin, work, commit, logf)
 	}
 	bootstrap := bootstrapPath(work)
 	if err = buildGo(ctx, src, bootstrap, "./internal/nimbustest/testfunc", "-tags", "lambda.norpc", "-trimpath"); err != nil {
@@ -238,11 +245,16 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return fmt.Errorf("measuring DynamoDB: %w", err)
 	}
+	streams, err := measureDDBStreams(ctx, o, root, nimbusBin, work, logf)
+	if err != nil {
+		return fmt.Errorf("measuring DynamoDB Streams: %w", err)
+	}
 	progress("measured in %v", time.Since(start).Round(time.Second))
 
 	m := describeMachine(commit)
 	m.Busy = busy
-	report := renderReport(m, o, nim, rie, floor, rt) + renderSQS(delivery, sqsReport) + renderDynamoDB(m, o, ddb)
+	report := renderReport(m, o, nim, rie, floor, rt) + renderSQS(delivery, sqsReport) + renderDynamoDB(m, o, ddb) +
+		renderDDBStreams(m, o, streams)
 	fmt.Print(report)
 	if err = os.WriteFile(o.Out, []byte(report), 0o644); err != nil {
 		return err
