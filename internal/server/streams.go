@@ -49,6 +49,15 @@ func (s streamSource) ShardLatest(streamARN, shardID string) (uint64, error) {
 	return s.ddb.ShardLatest(account, region, streamARN, shardID)
 }
 
+func (s streamSource) Changed(streamARN string) <-chan struct{} {
+	account, region := scope(streamARN)
+	ch, err := s.ddb.StreamChanged(account, region, streamARN)
+	if err != nil {
+		return nil
+	}
+	return ch
+}
+
 func (s streamSource) ReadShard(streamARN, shardID string, from uint64, limit int) ([]json.RawMessage, uint64, bool, error) {
 	account, region := scope(streamARN)
 	read, err := s.ddb.ReadShard(account, region, streamARN, shardID, from, limit, maxStreamRead)

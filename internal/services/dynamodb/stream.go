@@ -62,6 +62,8 @@ type stream struct {
 	meta    streamMeta
 	next    uint64          // the next sequence number
 	pending map[uint64]bool // taken, not yet committed or abandoned
+	// wake, when a reader waits, is closed when the watermark next moves.
+	wake chan struct{}
 }
 
 func (st *stream) arn() string {
@@ -175,6 +177,10 @@ func (s *Service) take(st *stream, now time.Time) (uint64, error) {
 func (st *stream) release(seq uint64) {
 	st.mu.Lock()
 	delete(st.pending, seq)
+	if st.wake != nil {
+		close(st.wake)
+		st.wake = nil
+	}
 	st.mu.Unlock()
 }
 

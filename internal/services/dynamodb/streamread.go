@@ -205,6 +205,22 @@ func (s *Service) ShardLatest(account, region, streamARN, shardID string) (uint6
 	return 0, errShardNotFound
 }
 
+// StreamChanged returns a channel closed when the stream next has new
+// records to read (its watermark moves), so that a reader waiting for
+// records (a Lambda mapping) need not poll. Take it before reading.
+func (s *Service) StreamChanged(account, region, streamARN string) (<-chan struct{}, error) {
+	st, err := s.lookupStream(account, region, streamARN)
+	if err != nil {
+		return nil, err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.wake == nil {
+		st.wake = make(chan struct{})
+	}
+	return st.wake, nil
+}
+
 // IsShardNotFound reports whether err is ReadShard's unknown shard.
 func IsShardNotFound(err error) bool { return err == errShardNotFound }
 

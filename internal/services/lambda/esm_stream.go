@@ -32,6 +32,9 @@ type StreamSource interface {
 	// as JSON) from position from; next is the position after them, ended
 	// says the shard is closed and read to its end.
 	ReadShard(streamARN, shardID string, from uint64, limit int) (records []json.RawMessage, next uint64, ended bool, err error)
+	// Changed returns a channel closed when the stream next has new records
+	// (nil when there is no such stream); take it before reading.
+	Changed(streamARN string) <-chan struct{}
 }
 
 // StreamShard is a shard of a stream.
@@ -200,6 +203,7 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 	}()
 	var win *window // the open tumbling window
 	for ctx.Err() == nil {
+		changed := p.s.cfg.Streams.Changed(p.m.EventSourceArn)
 		batch, next, ended, err := p.gather(ctx, shard, pos)
 		if err != nil {
 			p.s.cfg.Logger.Warn("event source mapping: reading a stream", "uuid", p.m.UUID, "shard", shard, "err", err)
@@ -230,7 +234,9 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 			return
 		}
 		if len(batch) == 0 {
-			sleepOn(ctx, p.s.cfg.Clock, streamPollInterval)
+			// Lambda polls four times a second; Nimbus also wakes at once
+			// when a record commits.
+			waitOn(ctx, p.s.cfg.Clock, streamPollInterval, changed)
 		}
 	}
 }
@@ -581,6 +587,18 @@ func (p *streamPoller) fail(ctx context.Context, shard string, batch []streamRec
 	}
 	if err := s.cfg.Queues.SendForLambda(ctx, p.m.OnFailure, string(mustJSON(record)), nil); err != nil {
 		s.cfg.Logger.Warn("event source mapping: sending to the OnFailure destination", "uuid", p.m.UUID, "err", err)
+	}
+}
+
+// waitOn waits d on clk, or until ch is closed or ctx ends.
+func waitOn(ctx context.Context, clk clock.Clock, d time.Duration, ch <-chan struct{}) {
+	done := make(chan struct{})
+	t := clk.AfterFunc(d, func() { close(done) })
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-ch:
+	case <-ctx.Done():
 	}
 }
 
