@@ -295,8 +295,8 @@ func renderStreamNotes(o options, c *streamComparison) string {
 		"posts the time its handler started and each record's key to a recorder in the bench, mapped to a NEW_IMAGE stream "+
 		"(StartingPosition LATEST, BatchSize 1); %d untimed writes, then up to %d (within %v), each after a random wait of "+
 		"0–%v and the previous record's delivery, so every write is its own batch and lands at a random phase of the "+
-		"mapping's shard poll (every %v when a read found nothing, as Lambda's four times a second): the poll alone puts "+
-		"the p50 near %v. **GetRecords**: %s items written with BatchWriteItem into a table with a NEW_IMAGE stream, then "+
+		"mapping's shard poll (every %v when a read found nothing, as Lambda's four times a second; Nimbus's reader also "+
+		"wakes as soon as a record commits, which a poll alone would leave near %v at p50). **GetRecords**: %s items written with BatchWriteItem into a table with a NEW_IMAGE stream, then "+
 		"the stream read %d times per server (the servers taking turns) from TRIM_HORIZON, every shard that DescribeStream lists "+
 		"in order, with Limit %d until a call returns no records; each pass checked to hold every record written once, in "+
 		"sequence-number order. Server CPU is utime+stime of the server process (/proc/PID/stat, 10 ms ticks) over the "+

@@ -27,6 +27,12 @@ var ErrNotFound = errors.New("storage: not found")
 // ErrClosed is returned by Close when the DB was already closed.
 var ErrClosed = errors.New("storage: closed")
 
+// Pebble's sizes: see openFS.
+const (
+	blockCacheSize = 128 << 20
+	memTableSize   = 32 << 20
+)
+
 // DefaultSyncInterval is the SyncInterval used when Options leaves it zero.
 const DefaultSyncInterval = time.Second
 
@@ -81,10 +87,19 @@ func openFS(fs vfs.FS, dir string, opts Options) (*DB, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	// Pebble's default block cache (8 MB) sends reads to disk once a few
+	// tables' worth of items exist: a write that must read the item first
+	// (a condition, an index, a stream record) then paid a disk read each.
+	// The cache grows only as it fills, so an idle server does not pay it.
+	cache := pebble.NewCache(blockCacheSize)
+	defer cache.Unref()
 	pdb, err := pebble.Open(dir, &pebble.Options{
 		FS:                 fs,
 		FormatMajorVersion: pebble.FormatNewest,
 		Logger:             pebbleLogger{logger.With("component", "pebble")},
+		Cache:              cache,
+		// Larger memtables flush (and compact) less often under a write load.
+		MemTableSize: memTableSize,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: opening database in %q: %w", dir, err)
