@@ -228,6 +228,22 @@ func (s *Service) beginWrite(t *table) (*table, func(), error) {
 	return cur, t.live.writers.RUnlock, nil
 }
 
+// lockTable holds off every write to t's table, waiting for those in
+// flight, until the returned unlock, and returns the table's current
+// version: what UpdateTable, DeleteTable and a finishing backfill change.
+// A table deleted meanwhile is not found.
+func (s *Service) lockTable(t *table) (*table, func(), error) {
+	t.live.writers.Lock()
+	if t.live.deleted {
+		t.live.writers.Unlock()
+		return nil, nil, errTableNotFound(t.rec.Name)
+	}
+	s.mu.RLock()
+	cur := s.tables[t.key()]
+	s.mu.RUnlock()
+	return cur, t.live.writers.Unlock, nil
+}
+
 // beginWrites is beginWrite for the tables of a multi-table write, taken in
 // name order so that two of them cannot deadlock with an UpdateTable. It
 // returns the current versions by name.

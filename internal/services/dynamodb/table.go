@@ -370,14 +370,11 @@ func (s *Service) DeleteTable(ctx context.Context, in *DeleteTableInput) (*Delet
 		return nil, errValidation("Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
 	}
 	// Wait for the writes in flight; later ones find the table gone.
-	t.live.writers.Lock()
-	defer t.live.writers.Unlock()
-	if t.live.deleted {
-		return nil, errTableNotFound(t.rec.Name)
+	t, unlock, err := s.lockTable(t)
+	if err != nil {
+		return nil, err
 	}
-	s.mu.RLock()
-	t = s.tables[t.key()]
-	s.mu.RUnlock()
+	defer unlock()
 	desc := s.describe(t)
 	desc.TableStatus = ptr.To("DELETING")
 	b := s.db.NewBatch()

@@ -40,14 +40,11 @@ func (s *Service) UpdateTable(ctx context.Context, in *UpdateTableInput) (*Updat
 		return nil, errValidation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 
-	t.live.writers.Lock()
-	defer t.live.writers.Unlock()
-	if t.live.deleted {
-		return nil, errTableNotFound(t.rec.Name)
+	t, unlock, err := s.lockTable(t)
+	if err != nil {
+		return nil, err
 	}
-	s.mu.RLock()
-	t = s.tables[t.key()]
-	s.mu.RUnlock()
+	defer unlock()
 	rec := t.rec
 	rec.GSIs = slices.Clone(rec.GSIs)
 	rec.AttributeDefinitions = slices.Clone(rec.AttributeDefinitions)
@@ -297,14 +294,11 @@ func (s *Service) backfill(t *table, name string) error {
 			return err
 		}
 	}
-	t.live.writers.Lock()
-	defer t.live.writers.Unlock()
-	if t.live.deleted {
-		return nil
+	cur, unlock, err := s.lockTable(t)
+	if err != nil {
+		return nil // the table is gone
 	}
-	s.mu.RLock()
-	cur := s.tables[t.key()]
-	s.mu.RUnlock()
+	defer unlock()
 	if ix := cur.index(name); ix == nil || !ix.backfilling {
 		return nil
 	}
