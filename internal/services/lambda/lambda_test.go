@@ -292,7 +292,10 @@ func TestInvokeOutcomes(t *testing.T) {
 		wantAPIError(t, err, "RequestEntityTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
 	})
 	t.Run("response too large", func(t *testing.T) {
-		out, res := invoke(t, client, "fn", map[string]any{"action": "echo", "size": 6300000})
+		// Its own function, with time to build 6 MB under the race detector
+		// on a busy machine: fn's one-second timeout is for the timeout case.
+		createFunction(t, client, "big", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(30) })
+		out, res := invoke(t, client, "big", map[string]any{"action": "echo", "size": 6300000})
 		if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != "Function.ResponseSizeTooLarge" {
 			t.Fatalf("oversized response answered %v %v", out.FunctionError, res)
 		}
