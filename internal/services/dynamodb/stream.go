@@ -221,9 +221,11 @@ func (st *stream) watermarkLocked() uint64 {
 }
 
 // userIdentity is the stream record's userIdentity: set on TTL deletions.
+// It is stored as the DynamoDB Streams API spells it (PrincipalId, Type);
+// Lambda's events spell it in lower case.
 type userIdentity struct {
-	PrincipalID string `json:"principalId"`
-	Type        string `json:"type"`
+	PrincipalID string `json:"PrincipalId"`
+	Type        string `json:"Type"`
 }
 
 // ttlIdentity marks the records of TTL's deletions.

@@ -22,6 +22,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/streamrecord"
 	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/services/dynamodb"
 )
@@ -266,15 +267,36 @@ func (s *Service) GetRecords(ctx context.Context, in *GetRecordsInput) (*GetReco
 	if err != nil {
 		return nil, err
 	}
-	out := &GetRecordsOutput{Records: make([]Record, len(read.Records))}
+	out := &GetRecordsOutput{Records: make([]streamrecord.Record, len(read.Records))}
 	for i, raw := range read.Records {
-		if err := json.Unmarshal(raw, &out.Records[i]); err != nil {
-			return nil, err
-		}
+		out.Records[i] = streamrecord.Record(raw)
 	}
 	if !read.Ended {
 		next := iterator{Shard: it.Shard, Pos: read.Next, Issued: now.UnixMilli()}
 		out.NextShardIterator = ptr.To(next.encode(streamARN))
 	}
 	return out, nil
+}
+
+// AppendJSON encodes o with its records' stored JSON as it is
+// (awsproto.JSONAppender): encoding/json would re-validate every byte of
+// every record.
+func (o *GetRecordsOutput) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"Records":[`...)
+	for i, r := range o.Records {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, r...)
+	}
+	dst = append(dst, ']')
+	if o.NextShardIterator != nil {
+		dst = append(dst, `,"NextShardIterator":`...)
+		q, err := json.Marshal(*o.NextShardIterator)
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, q...)
+	}
+	return append(dst, '}'), nil
 }

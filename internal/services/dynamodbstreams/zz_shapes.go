@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
-	"github.com/nimbus-dev/nimbus/internal/dynamodb/attr"
+	"github.com/nimbus-dev/nimbus/internal/dynamodb/streamrecord"
 )
 
 var _ json.RawMessage
@@ -33,8 +33,8 @@ type GetRecordsInput struct {
 
 // GetRecordsOutput is the GetRecordsOutput shape of the DynamoDB Streams model.
 type GetRecordsOutput struct {
-	NextShardIterator *string  `json:"NextShardIterator,omitzero"`
-	Records           []Record `json:"Records,omitzero"`
+	NextShardIterator *string               `json:"NextShardIterator,omitzero"`
+	Records           []streamrecord.Record `json:"Records,omitzero"`
 }
 
 // GetShardIteratorInput is the GetShardIteratorInput shape of the DynamoDB Streams model.
@@ -48,12 +48,6 @@ type GetShardIteratorInput struct {
 // GetShardIteratorOutput is the GetShardIteratorOutput shape of the DynamoDB Streams model.
 type GetShardIteratorOutput struct {
 	ShardIterator *string `json:"ShardIterator,omitzero"`
-}
-
-// Identity is the Identity shape of the DynamoDB Streams model.
-type Identity struct {
-	PrincipalId *string `json:"PrincipalId,omitzero"`
-	Type        *string `json:"Type,omitzero"`
 }
 
 // KeySchemaElement is the KeySchemaElement shape of the DynamoDB Streams model.
@@ -73,17 +67,6 @@ type ListStreamsInput struct {
 type ListStreamsOutput struct {
 	LastEvaluatedStreamArn *string  `json:"LastEvaluatedStreamArn,omitzero"`
 	Streams                []Stream `json:"Streams,omitzero"`
-}
-
-// Record is the Record shape of the DynamoDB Streams model.
-type Record struct {
-	AwsRegion    *string       `json:"awsRegion,omitzero"`
-	Dynamodb     *StreamRecord `json:"dynamodb,omitzero"`
-	EventID      *string       `json:"eventID,omitzero"`
-	EventName    *string       `json:"eventName,omitzero"`
-	EventSource  *string       `json:"eventSource,omitzero"`
-	EventVersion *string       `json:"eventVersion,omitzero"`
-	UserIdentity *Identity     `json:"userIdentity,omitzero"`
 }
 
 // SequenceNumberRange is the SequenceNumberRange shape of the DynamoDB Streams model.
@@ -123,15 +106,4 @@ type StreamDescription struct {
 	StreamStatus            *string            `json:"StreamStatus,omitzero"`
 	StreamViewType          *string            `json:"StreamViewType,omitzero"`
 	TableName               *string            `json:"TableName,omitzero"`
-}
-
-// StreamRecord is the StreamRecord shape of the DynamoDB Streams model.
-type StreamRecord struct {
-	ApproximateCreationDateTime *awsproto.Time        `json:"ApproximateCreationDateTime,omitzero"`
-	Keys                        map[string]attr.Value `json:"Keys,omitzero"`
-	NewImage                    map[string]attr.Value `json:"NewImage,omitzero"`
-	OldImage                    map[string]attr.Value `json:"OldImage,omitzero"`
-	SequenceNumber              *string               `json:"SequenceNumber,omitzero"`
-	SizeBytes                   *int64                `json:"SizeBytes,omitzero"`
-	StreamViewType              *string               `json:"StreamViewType,omitzero"`
 }

@@ -298,6 +298,13 @@ func (p *streamPoller) decorate(raw json.RawMessage) (streamRecord, error) {
 	}
 	out := bytes.TrimSuffix(bytes.TrimSpace(raw), []byte("}"))
 	out = append(append(append(bytes.Clone(out), `,"eventSourceARN":`...), strconv.Quote(p.m.EventSourceArn)...), '}')
+	// The Streams API spells userIdentity's members PrincipalId and Type;
+	// Lambda's events principalId and type.
+	if i := bytes.Index(out, []byte(`"userIdentity":{`)); i >= 0 {
+		tail := bytes.Replace(out[i:], []byte(`"PrincipalId":`), []byte(`"principalId":`), 1)
+		tail = bytes.Replace(tail, []byte(`"Type":`), []byte(`"type":`), 1)
+		out = append(out[:i:i], tail...)
+	}
 	p.mu.Lock()
 	key := head.Dynamodb.Keys[p.partitionKey]
 	p.mu.Unlock()
