@@ -442,9 +442,24 @@ func (p *peakMemory) readMB() int {
 	return (p.field("VmHWM") + 1023) / 1024
 }
 
-// readRSS returns the process's resident memory (VmRSS) in bytes, or 0.
+// readRSS returns the memory the process itself holds resident, in bytes
+// (0 when it cannot be read): its anonymous and shared-memory pages, not
+// the file-backed pages of its binary and libraries, which every process
+// running them shares and which a memory cgroup reclaims before it kills.
+// (node's binary alone keeps tens of MB of those resident; counting them
+// killed a Node.js function loading the AWS SDK well under 128 MB of its
+// own.)
 func (p *peakMemory) readRSS() int64 {
-	return int64(p.field("VmRSS")) << 10
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return 0
+	}
+	n, err := p.f.ReadAt(p.buf, 0)
+	if n == 0 && err != nil {
+		return 0
+	}
+	return int64(statusKB(p.buf[:n], "RssAnon")+statusKB(p.buf[:n], "RssShmem")) << 10
 }
 
 // field re-reads the status file and returns one of its kB fields, or 0.
