@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -261,17 +258,6 @@ func spliceSection(doc, heading, section string) string {
 		end = start + 1 + i // the blank line before the next heading stays
 	}
 	return doc[:start] + section + doc[end:]
-}
-
-// writeDynamoDBSection writes section into the report at path in place of
-// its DynamoDB section, keeping the rest of the file (the figures of the
-// parts that were not run).
-func writeDynamoDBSection(path, section string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return os.WriteFile(path, []byte(spliceSection(string(old), "## DynamoDB", section)), 0o644)
 }
 
 // met renders whether a target was met.

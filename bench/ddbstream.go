@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -151,14 +152,7 @@ func measureDDBStreams(ctx context.Context, o options, root, nimbusBin, work str
 	}
 	c := &streamComparison{Servers: servers, DataFS: fsName(work),
 		Visible: make([]visibleRun, len(servers)), Read: make([]readRun, len(servers))}
-	index := func(s *streamServer) int {
-		for i := range servers {
-			if servers[i] == s {
-				return i
-			}
-		}
-		return -1
-	}
+	index := func(s *streamServer) int { return slices.Index(servers, s) }
 
 	for _, v := range streamCostVariants {
 		runs := make([][2]ddbRun, len(servers))

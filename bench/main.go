@@ -277,7 +277,7 @@ func runDynamoDBOnly(ctx context.Context, o options, nimbusBin, work, commit str
 	m.Busy = busy
 	section := renderDynamoDB(m, o, ddb)
 	fmt.Print(section)
-	if err := writeDynamoDBSection(o.Out, section); err != nil {
+	if err := writeSection(o.Out, "## DynamoDB", section); err != nil {
 		return err
 	}
 	progress("wrote the DynamoDB section of %s", o.Out)

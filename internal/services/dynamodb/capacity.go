@@ -114,24 +114,20 @@ func (u *usage) consumed(table string) *ConsumedCapacity {
 	if u.indexes {
 		c.Table = &Capacity{CapacityUnits: ptr.To(tu.table)}
 	}
-	for name, units := range tu.gsi {
-		total += units
-		if u.indexes {
-			if c.GlobalSecondaryIndexes == nil {
-				c.GlobalSecondaryIndexes = map[string]Capacity{}
+	perIndex := func(units map[string]float64) map[string]Capacity {
+		var out map[string]Capacity
+		for name, n := range units {
+			total += n
+			if u.indexes {
+				if out == nil {
+					out = map[string]Capacity{}
+				}
+				out[name] = Capacity{CapacityUnits: ptr.To(n)}
 			}
-			c.GlobalSecondaryIndexes[name] = Capacity{CapacityUnits: ptr.To(units)}
 		}
+		return out
 	}
-	for name, units := range tu.lsi {
-		total += units
-		if u.indexes {
-			if c.LocalSecondaryIndexes == nil {
-				c.LocalSecondaryIndexes = map[string]Capacity{}
-			}
-			c.LocalSecondaryIndexes[name] = Capacity{CapacityUnits: ptr.To(units)}
-		}
-	}
+	c.GlobalSecondaryIndexes, c.LocalSecondaryIndexes = perIndex(tu.gsi), perIndex(tu.lsi)
 	c.CapacityUnits = ptr.To(total)
 	return c
 }

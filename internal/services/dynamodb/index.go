@@ -3,7 +3,6 @@ package dynamodb
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
@@ -136,9 +135,7 @@ func (t *table) checkIndexKeys(item attr.Item) *awserr.Error {
 	if len(t.indexes) == 0 {
 		return nil
 	}
-	sorted := slices.Clone(t.indexes)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
-	for _, ix := range sorted {
+	for _, ix := range t.indexesByName {
 		for _, k := range []struct{ name, typ string }{{ix.hash, ix.hashType}, {ix.rng, ix.rngType}} {
 			if k.name == "" {
 				continue

@@ -269,9 +269,9 @@ func TestPartiQLSelect(t *testing.T) {
 	}
 
 	// Projections answer each path under its last name.
-	e.exec(`UPDATE items SET m = {'inside': {'deep': 'v'}, 'l': [10, 20]} WHERE pk = 'a' AND sk = 1`)
-	out := e.exec(`SELECT sk, m.inside.deep, m.l[1], nope FROM items WHERE pk = ? AND sk = ?`, sv("a"), nv(1))
-	want := []map[string]types.AttributeValue{{"sk": nv(1), "deep": sv("v"), "l[1]": nv(20)}}
+	e.exec(`UPDATE items SET m = {'inside': {'deep': 'v'}, 'l': [10, 20, 30]} WHERE pk = 'a' AND sk = 1`)
+	out := e.exec(`SELECT sk, m.inside.deep, m.l[1], m.l[2], nope FROM items WHERE pk = ? AND sk = ?`, sv("a"), nv(1))
+	want := []map[string]types.AttributeValue{{"sk": nv(1), "deep": sv("v"), "l[1]": nv(20), "l[2]": nv(30)}}
 	if diff := cmp.Diff(want, out.Items, avCmp); diff != "" {
 		t.Errorf("projection (-want +got):\n%s", diff)
 	}

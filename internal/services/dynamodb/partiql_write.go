@@ -22,7 +22,6 @@ type pqlOp struct {
 	names        map[string]string
 	values       map[string]attr.Value
 	returnValues *string // update, delete: the RETURNING clause's
-	returning    bool
 }
 
 // errDuplicate is what an INSERT of a key that exists answers.
@@ -127,7 +126,6 @@ func (s *Service) pqlPlanKeyed(ctx context.Context, kind, table string, where pa
 	}
 	op.names, op.values = r.Names, r.Values
 	if ret != partiql.ReturnNone {
-		op.returning = true
 		op.returnValues = ptr.To(map[partiql.Returning]string{partiql.ReturnAllOld: "ALL_OLD", partiql.ReturnAllNew: "ALL_NEW",
 			partiql.ReturnModifiedOld: "UPDATED_OLD", partiql.ReturnModifiedNew: "UPDATED_NEW"}[ret])
 	}

@@ -104,6 +104,29 @@ func (r *reader) visit(_, value []byte) error {
 	return nil
 }
 
+// page is what Query and Scan answer alike.
+type page struct {
+	items          []map[string]attr.Value // nil for Select COUNT
+	count, scanned *int32
+	lastKey        map[string]attr.Value // set when the read stopped early
+	capacity       *ConsumedCapacity
+}
+
+// page is the answer to the read r made of the table or index ix.
+func (r *reader) page(ix *index, consistent bool) page {
+	p := page{count: ptr.To(int32(r.matched)), scanned: ptr.To(int32(r.scanned)), capacity: r.consumed(ix, consistent)}
+	if !r.count {
+		p.items = r.items
+		if p.items == nil {
+			p.items = []map[string]attr.Value{}
+		}
+	}
+	if r.stoppedEarly {
+		p.lastKey = r.lastKey
+	}
+	return p
+}
+
 // consumed is the ConsumedCapacity of the read (nil when not asked for):
 // what was read of the table or index ix, in 4 KB units over the whole
 // page, and what a local index fetched of the table.
@@ -396,18 +419,8 @@ func (s *Service) Query(ctx context.Context, in *QueryInput) (*QueryOutput, erro
 	if err != nil {
 		return nil, err
 	}
-	out := &QueryOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned)),
-		ConsumedCapacity: r.consumed(ix, ptr.Value(in.ConsistentRead))}
-	if !r.count {
-		out.Items = r.items
-		if out.Items == nil {
-			out.Items = []map[string]attr.Value{}
-		}
-	}
-	if r.stoppedEarly {
-		out.LastEvaluatedKey = r.lastKey
-	}
-	return out, nil
+	p := r.page(ix, ptr.Value(in.ConsistentRead))
+	return &QueryOutput{Items: p.items, Count: p.count, ScannedCount: p.scanned, LastEvaluatedKey: p.lastKey, ConsumedCapacity: p.capacity}, nil
 }
 
 // Scan reads a whole table or index (or one segment of it), in key order,
@@ -480,16 +493,6 @@ func (s *Service) Scan(ctx context.Context, in *ScanInput) (*ScanOutput, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := &ScanOutput{Count: ptr.To(int32(r.matched)), ScannedCount: ptr.To(int32(r.scanned)),
-		ConsumedCapacity: r.consumed(ix, ptr.Value(in.ConsistentRead))}
-	if !r.count {
-		out.Items = r.items
-		if out.Items == nil {
-			out.Items = []map[string]attr.Value{}
-		}
-	}
-	if r.stoppedEarly {
-		out.LastEvaluatedKey = r.lastKey
-	}
-	return out, nil
+	p := r.page(ix, ptr.Value(in.ConsistentRead))
+	return &ScanOutput{Items: p.items, Count: p.count, ScannedCount: p.scanned, LastEvaluatedKey: p.lastKey, ConsumedCapacity: p.capacity}, nil
 }

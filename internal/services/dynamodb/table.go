@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,8 +54,9 @@ type table struct {
 	live *tableLive
 	// The key attributes' names and types; rng is "" without a sort key.
 	hash, hashType, rng, rngType string
-	// indexes are the secondary indexes, in the order they were defined.
-	indexes []*index
+	// indexes are the secondary indexes, in the order they were defined;
+	// indexesByName the same, by name (the order DynamoDB checks them in).
+	indexes, indexesByName []*index
 	// stream is the enabled stream the table's writes go to, or nil.
 	stream *stream
 }
@@ -90,6 +92,8 @@ func newTable(rec tableRecord, live *tableLive) *table {
 		name := ptr.Value(g.IndexName)
 		t.indexes = append(t.indexes, newIndex(t, name, true, g.KeySchema, g.Projection, types, backfilling[name]))
 	}
+	t.indexesByName = slices.Clone(t.indexes)
+	slices.SortFunc(t.indexesByName, func(a, b *index) int { return strings.Compare(a.name, b.name) })
 	return t
 }
 

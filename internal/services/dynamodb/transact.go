@@ -85,10 +85,10 @@ func (s *Service) TransactWriteItems(ctx context.Context, in *TransactWriteItems
 		olds[i] = old
 		reasons[i] = map[string]any{"Code": "None"}
 		if err := checkCondition(a.cond, old, a.onFail); err != nil {
-			ae, ok := awserr.As(err)
-			if !ok || !strings.HasSuffix(ae.Code, "ConditionalCheckFailedException") {
+			if !isConditionFailure(err) {
 				return nil, err
 			}
+			ae, _ := awserr.As(err)
 			failed = true
 			reasons[i] = map[string]any{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
 			if item, ok := ae.Fields["Item"]; ok {

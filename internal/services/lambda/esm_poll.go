@@ -310,12 +310,4 @@ func succeeded(records []events.SQSRecord, answer []byte, responseTypes []string
 }
 
 // sleep waits d on the service's clock, or until ctx ends.
-func (p *poller) sleep(ctx context.Context, d time.Duration) {
-	done := make(chan struct{})
-	t := p.s.cfg.Clock.AfterFunc(d, func() { close(done) })
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
+func (p *poller) sleep(ctx context.Context, d time.Duration) { waitOn(ctx, p.s.cfg.Clock, d, nil) }

@@ -105,7 +105,7 @@ func (p *streamPoller) run(ctx context.Context) {
 			p.schedule(ctx, shards, first)
 			first = false
 		}
-		sleepOn(ctx, p.s.cfg.Clock, streamPollInterval)
+		waitOn(ctx, p.s.cfg.Clock, streamPollInterval, nil)
 	}
 }
 
@@ -207,7 +207,7 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 		batch, next, ended, err := p.gather(ctx, shard, pos)
 		if err != nil {
 			p.s.cfg.Logger.Warn("event source mapping: reading a stream", "uuid", p.m.UUID, "shard", shard, "err", err)
-			sleepOn(ctx, p.s.cfg.Clock, time.Second)
+			waitOn(ctx, p.s.cfg.Clock, time.Second, nil)
 			continue
 		}
 		if p.m.TumblingWindow > 0 {
@@ -271,7 +271,7 @@ func (p *streamPoller) gather(ctx context.Context, shard string, pos uint64) (ba
 		if ended || len(batch) >= want || len(batch) == 0 || !p.s.cfg.Clock.Now().Before(deadline) || ctx.Err() != nil {
 			return batch, next, ended, nil
 		}
-		sleepOn(ctx, p.s.cfg.Clock, min(streamPollInterval, deadline.Sub(p.s.cfg.Clock.Now())))
+		waitOn(ctx, p.s.cfg.Clock, min(streamPollInterval, deadline.Sub(p.s.cfg.Clock.Now())), nil)
 	}
 }
 
@@ -397,7 +397,7 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 		}
 		resp, err := p.invoke(ctx, shard, batch, win, false)
 		if err != nil { // throttled, or the function is gone: not an attempt
-			sleepOn(ctx, p.s.cfg.Clock, streamRetryDelay)
+			waitOn(ctx, p.s.cfg.Clock, streamRetryDelay, nil)
 			continue
 		}
 		failedAt := 0
@@ -424,7 +424,7 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 			p.fail(ctx, shard, batch, "RetryAttemptsExhausted", attempts, resp)
 			return true
 		}
-		sleepOn(ctx, p.s.cfg.Clock, streamRetryDelay)
+		waitOn(ctx, p.s.cfg.Clock, streamRetryDelay, nil)
 	}
 	return false
 }
@@ -597,7 +597,8 @@ func (p *streamPoller) fail(ctx context.Context, shard string, batch []streamRec
 	}
 }
 
-// waitOn waits d on clk, or until ch is closed or ctx ends.
+// waitOn waits d on clk, or until ch is closed (never, when ch is nil) or
+// ctx ends.
 func waitOn(ctx context.Context, clk clock.Clock, d time.Duration, ch <-chan struct{}) {
 	done := make(chan struct{})
 	t := clk.AfterFunc(d, func() { close(done) })
@@ -605,17 +606,6 @@ func waitOn(ctx context.Context, clk clock.Clock, d time.Duration, ch <-chan str
 	select {
 	case <-done:
 	case <-ch:
-	case <-ctx.Done():
-	}
-}
-
-// sleepOn waits d on clk, or until ctx ends.
-func sleepOn(ctx context.Context, clk clock.Clock, d time.Duration) {
-	done := make(chan struct{})
-	t := clk.AfterFunc(d, func() { close(done) })
-	defer t.Stop()
-	select {
-	case <-done:
 	case <-ctx.Done():
 	}
 }
