@@ -55,6 +55,7 @@ func (b *Batch) Commit() error {
 	if err := b.startCommit(); err != nil {
 		return err
 	}
+	defer b.db.ops.leave()
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("storage: committing batch of %d operations: %w", b.ops, err)
 	}
@@ -70,6 +71,7 @@ func (b *Batch) CommitNoSync() error {
 	if err := b.startCommit(); err != nil {
 		return err
 	}
+	defer b.db.ops.leave()
 	if err := b.b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("storage: committing batch of %d operations: %w", b.ops, err)
 	}
@@ -77,10 +79,14 @@ func (b *Batch) CommitNoSync() error {
 	return nil
 }
 
-// startCommit refuses a second commit, which Pebble would panic on.
+// startCommit refuses a second commit, which Pebble would panic on, and a
+// commit to a closed DB. An admitted commit must call b.db.ops.leave.
 func (b *Batch) startCommit() error {
 	if b.committed || b.b == nil {
 		return errBatchDone
+	}
+	if !b.db.ops.enter() {
+		return ErrClosed
 	}
 	b.committed = true
 	return nil

@@ -59,6 +59,10 @@ func (db *DB) scan(prefix, lower, upper []byte, reverse bool, fn ScanFunc) (err 
 	if len(lower) == 0 {
 		lower = nil // Pebble's invariant checks index a non-nil empty bound.
 	}
+	if !db.ops.enter() {
+		return ErrClosed
+	}
+	defer db.ops.leave()
 	it, err := db.pdb.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return fmt.Errorf("storage: scanning %q: %w", prefix, err)

@@ -5,7 +5,9 @@
 // A DB is safe for concurrent use. Writes made with Set, Delete and
 // Batch.Commit are durable when they return; Batch.CommitNoSync writes become
 // durable at the next Sync, which a background syncer runs at least every
-// Options.SyncInterval.
+// Options.SyncInterval. After Close every operation answers ErrClosed: a
+// goroutine that outlives the code that should have stopped it gets an
+// error, never a panic from Pebble.
 package storage
 
 import (
@@ -24,7 +26,8 @@ import (
 // errors.Is.
 var ErrNotFound = errors.New("storage: not found")
 
-// ErrClosed is returned by Close when the DB was already closed.
+// ErrClosed is returned by every operation on a DB that is closed or
+// closing, and by a second Close. Check it with errors.Is.
 var ErrClosed = errors.New("storage: closed")
 
 // Pebble's sizes: see openFS.
@@ -55,10 +58,14 @@ type Options struct {
 	SyncInterval time.Duration
 }
 
-// DB is an open store. It is safe for concurrent use; it must not be used
-// after Close.
+// DB is an open store. It is safe for concurrent use. Operations after
+// Close return ErrClosed.
 type DB struct {
 	pdb *pebble.DB
+
+	// ops admits operations until Close and lets Close wait for those in
+	// progress before it closes Pebble, which panics on use after close.
+	ops gate
 
 	// dirty is set by CommitNoSync and cleared just before a background sync.
 	dirty atomic.Bool
@@ -106,6 +113,7 @@ func openFS(fs vfs.FS, dir string, opts Options) (*DB, error) {
 	}
 	db := &DB{
 		pdb:  pdb,
+		ops:  gate{drained: make(chan struct{})},
 		wake: make(chan struct{}, 1),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -125,6 +133,10 @@ func openFS(fs vfs.FS, dir string, opts Options) (*DB, error) {
 // Get returns a copy of the value stored under key, or ErrNotFound. The
 // caller owns the returned slice.
 func (db *DB) Get(key []byte) ([]byte, error) {
+	if !db.ops.enter() {
+		return nil, ErrClosed
+	}
+	defer db.ops.leave()
 	v, closer, err := db.pdb.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, ErrNotFound
@@ -143,6 +155,10 @@ func (db *DB) Get(key []byte) ([]byte, error) {
 // Set stores value under key and returns once the write is durable. It is
 // safe to modify key and value after Set returns.
 func (db *DB) Set(key, value []byte) error {
+	if !db.ops.enter() {
+		return ErrClosed
+	}
+	defer db.ops.leave()
 	if err := db.pdb.Set(key, value, pebble.Sync); err != nil {
 		return fmt.Errorf("storage: set %q: %w", key, err)
 	}
@@ -151,6 +167,10 @@ func (db *DB) Set(key, value []byte) error {
 
 // Delete removes key, if present, and returns once the deletion is durable.
 func (db *DB) Delete(key []byte) error {
+	if !db.ops.enter() {
+		return ErrClosed
+	}
+	defer db.ops.leave()
 	if err := db.pdb.Delete(key, pebble.Sync); err != nil {
 		return fmt.Errorf("storage: delete %q: %w", key, err)
 	}
@@ -160,6 +180,16 @@ func (db *DB) Delete(key []byte) error {
 // Sync makes every write committed before the call durable, including those
 // of Batch.CommitNoSync.
 func (db *DB) Sync() error {
+	if !db.ops.enter() {
+		return ErrClosed
+	}
+	defer db.ops.leave()
+	return db.sync()
+}
+
+// sync is Sync for callers admitted already (or Close, which has stopped
+// admitting).
+func (db *DB) sync() error {
 	// An empty, synced LogData record fsyncs the write-ahead log, which holds
 	// every earlier commit.
 	if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
@@ -168,18 +198,20 @@ func (db *DB) Sync() error {
 	return nil
 }
 
-// Close syncs outstanding NoSync writes, stops the background syncer and
-// closes the database. Iterations in progress must have ended. A second
-// Close returns ErrClosed.
+// Close stops admitting operations (they answer ErrClosed from now on),
+// waits for those in progress (a scan included, so a scan callback must not
+// wait for Close), stops the background syncer, syncs outstanding NoSync
+// writes and closes the database. A second Close returns ErrClosed.
 func (db *DB) Close() error {
 	if !db.closed.CompareAndSwap(false, true) {
 		return ErrClosed
 	}
+	db.ops.close()
 	close(db.stop)
 	<-db.done
 	var errs []error
 	if db.dirty.Load() {
-		errs = append(errs, db.Sync())
+		errs = append(errs, db.sync())
 	}
 	if err := db.pdb.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("storage: closing: %w", err))
@@ -217,11 +249,53 @@ func (db *DB) syncLoop(interval time.Duration, logger *slog.Logger) {
 		case <-timer.C:
 		}
 		db.dirty.Store(false)
-		if err := db.Sync(); err != nil {
+		if err := db.Sync(); errors.Is(err, ErrClosed) {
+			return // Close syncs.
+		} else if err != nil {
 			logger.Error("background sync failed; retrying", "err", err)
 			db.markDirty() // Retry one interval later.
 		}
 	}
+}
+
+// gate admits operations until it is closed, and lets its closer wait for
+// the operations admitted before. Admission is two atomic operations, no
+// lock: operations may nest (a scan callback may Get) without deadlock.
+type gate struct {
+	inFlight atomic.Int64
+	closed   atomic.Bool
+	// drained is closed once the gate is closed and no operation is in
+	// flight.
+	drained     chan struct{}
+	drainedOnce sync.Once
+}
+
+// enter admits an operation, or reports false once the gate is closed.
+// An admitted operation must call leave.
+func (g *gate) enter() bool {
+	g.inFlight.Add(1)
+	if g.closed.Load() {
+		g.leave()
+		return false
+	}
+	return true
+}
+
+func (g *gate) leave() {
+	if g.inFlight.Add(-1) == 0 && g.closed.Load() {
+		g.drainedOnce.Do(func() { close(g.drained) })
+	}
+}
+
+// close stops admitting operations and waits for those in flight. Every
+// admitted operation either saw the gate open before close set closed, and
+// so counts in inFlight when close reads it, or leaves after, seeing closed.
+func (g *gate) close() {
+	g.closed.Store(true)
+	if g.inFlight.Load() == 0 {
+		g.drainedOnce.Do(func() { close(g.drained) })
+	}
+	<-g.drained
 }
 
 // pebbleLogger routes Pebble's log lines to slog: errors at LevelError,
