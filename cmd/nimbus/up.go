@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/auth"
 	"github.com/nimbus-dev/nimbus/internal/server"
+	"github.com/nimbus-dev/nimbus/internal/version"
 )
 
 func newUpCommand() *cobra.Command {
@@ -111,8 +113,8 @@ func runUp(cmd *cobra.Command, cfg server.Config) error {
 		return err
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "Nimbus %s is up at %s\n", server.Version, srv.URL())
-	fmt.Fprintf(out, "  services: lambda, logs, sqs, dynamodb\n")
+	fmt.Fprintf(out, "Nimbus %s is up at %s\n", version.Get().Version, srv.URL())
+	fmt.Fprintf(out, "  services: %s\n", strings.Join(srv.Services(), ", "))
 	if cfg.Ephemeral {
 		fmt.Fprintf(out, "  state: in memory (--ephemeral)\n")
 	} else {

@@ -21,20 +21,48 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
-// buildNimbus builds this command into a temporary directory.
+// built is the nimbus binary the tests run, built once per test binary
+// into builtDir (TestMain removes it).
+var built struct {
+	once     sync.Once
+	bin, err string
+}
+
+var builtDir string
+
+// buildNimbus builds this command once, as the release is built: static,
+// CGO_ENABLED=0 (a test checks it is), into a temporary directory.
 func buildNimbus(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go toolchain on PATH to build nimbus")
+		testenv.Missing(t, "no go toolchain on PATH to build nimbus")
 	}
-	bin := filepath.Join(t.TempDir(), "nimbus")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building nimbus: %v\n%s", err, out)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "nimbus-cmd-test-")
+		if err != nil {
+			built.err = err.Error()
+			return
+		}
+		builtDir = dir
+		bin := filepath.Join(dir, "nimbus")
+		// -buildvcs=auto overrides a GOFLAGS=-buildvcs=false of the machine:
+		// the binary records its commit, as a release build does.
+		cmd := exec.Command(goTool, "build", "-buildvcs=auto", "-o", bin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Sprintf("building nimbus: %v\n%s", err, out)
+			return
+		}
+		built.bin = bin
+	})
+	if built.err != "" {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 func freeAddr(t *testing.T) string {

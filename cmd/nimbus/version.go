@@ -5,16 +5,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nimbus-dev/nimbus/internal/server"
+	"github.com/nimbus-dev/nimbus/internal/version"
 )
 
 func newVersionCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print Nimbus's version",
+		Short: "Print Nimbus's version and the commit it was built from",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "nimbus %s\n", server.Version)
+			fmt.Fprintln(cmd.OutOrStdout(), version.Get())
 		},
 	}
 }

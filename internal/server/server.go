@@ -31,10 +31,8 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/services/logs"
 	"github.com/nimbus-dev/nimbus/internal/services/sqs"
 	"github.com/nimbus-dev/nimbus/internal/storage"
+	"github.com/nimbus-dev/nimbus/internal/version"
 )
-
-// Version is Nimbus's version, set at build time with -ldflags.
-var Version = "dev"
 
 // Config configures a Server. The zero value serves on 127.0.0.1:4566 with
 // state in ./.nimbus.
@@ -95,6 +93,9 @@ type Server struct {
 	dynamodb *dynamodb.Service
 	streams  *dynamodbstreams.Service
 	edge     *edge.Edge
+	// services are the APIs the edge serves, in the order the banner and
+	// health list them; set by startServices.
+	services []*service
 	http     *http.Server
 	listener net.Listener
 	started  time.Time
@@ -308,14 +309,26 @@ func (s *Server) startServices() error {
 	if cfg.VerifyAuth {
 		verifier = auth.NewVerifier(s.accounts, cfg.Clock)
 	}
+	s.services = []*service{
+		newService("lambda", s.lambda.Spec()),
+		newService("logs", s.logs.Spec()),
+		newService("sqs", s.sqs.Spec()),
+		newService("dynamodb", s.dynamodb.Spec()),
+		newService("dynamodbstreams", s.streams.Spec()),
+	}
+	specs := make([]*awsproto.Spec, len(s.services))
+	for n, svc := range s.services {
+		specs[n] = svc.spec
+	}
 	s.edge = edge.New(edge.Config{
-		Services: []*awsproto.Spec{s.lambda.Spec(), s.logs.Spec(), s.sqs.Spec(), s.dynamodb.Spec(), s.streams.Spec()},
+		Services: specs,
 		Accounts: s.accounts,
 		Verifier: verifier,
 		Internal: s.internalHandler(),
 		Logger:   cfg.Logger,
 	})
 	s.outbox.Start()
+	s.setStates(stateRunning)
 	return nil
 }
 
@@ -357,10 +370,12 @@ func (s *Server) internalHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_nimbus/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		v := version.Get()
 		json.NewEncoder(w).Encode(map[string]any{
 			"status":    "running",
-			"version":   Version,
-			"services":  map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running", "dynamodbstreams": "running"},
+			"version":   v.Version,
+			"commit":    v.Commit,
+			"services":  s.ServiceStates(),
 			"isolation": s.sandbox.Isolation(),
 		})
 	})
@@ -377,6 +392,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) closeAll(ctx context.Context) error {
+	s.setStates(stateStopping)
+	defer s.setStates(stateStopped)
 	var errs []error
 	// The outbox stops starting deliveries at once; those in flight end when
 	// their invocation does, or with the runtime's ErrClosed if they were

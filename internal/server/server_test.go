@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -28,6 +29,7 @@ func TestHealth(t *testing.T) {
 	var got struct {
 		Status    string
 		Version   string
+		Commit    *string
 		Services  map[string]string
 		Isolation struct{ Memory, Filesystem, User string }
 	}
@@ -40,11 +42,24 @@ func TestHealth(t *testing.T) {
 		!slices.Contains([]string{"per-instance", "shared"}, iso.User) {
 		t.Errorf("isolation = %+v", iso)
 	}
-	if got.Status != "running" || got.Version == "" {
+	if got.Status != "running" || got.Version == "" || got.Commit == nil {
 		t.Errorf("health = %+v", got)
 	}
-	if diff := cmp.Diff(map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running", "dynamodbstreams": "running"}, got.Services); diff != "" {
+	want := map[string]string{"lambda": "running", "logs": "running", "sqs": "running", "dynamodb": "running", "dynamodbstreams": "running"}
+	if diff := cmp.Diff(want, got.Services); diff != "" {
 		t.Errorf("services (-want +got):\n%s", diff)
+	}
+	// The banner's list is health's, in a fixed order.
+	if diff := cmp.Diff([]string{"lambda", "logs", "sqs", "dynamodb", "dynamodbstreams"}, n.Services()); diff != "" {
+		t.Errorf("Services() (-want +got):\n%s", diff)
+	}
+
+	// The states are the server's, not a constant: stopped after Shutdown.
+	n.Stop()
+	for name, state := range n.ServiceStates() {
+		if state != "stopped" {
+			t.Errorf("after Shutdown, %s is %q, want stopped", name, state)
+		}
 	}
 }
 
@@ -105,12 +120,15 @@ func TestShutdownLetsInFlightInvocationsFinish(t *testing.T) {
 		out *lambda.InvokeOutput
 		err error
 	}
+	rec := nimbustest.NewRecorder(t)
 	done := make(chan result)
 	go func() {
-		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(`{"action":"sleep","ms":700}`)})
+		// The function tells the recorder it runs, then works for 700 ms.
+		payload := fmt.Sprintf(`{"action":"record","url":%q,"ms":700}`, rec.URL())
+		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(payload)})
 		done <- result{out, err}
 	}()
-	time.Sleep(300 * time.Millisecond) // the invocation is running
+	waitFor(t, "the invocation to run", func() bool { return len(rec.Lines()) == 1 })
 	shutdownCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := n.Shutdown(shutdownCtx); err != nil {
@@ -174,5 +192,17 @@ func TestCodeLocationIsSignedAndExpires(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s: %s answered %d, want 403", name, url, resp.StatusCode)
 		}
+	}
+}
+
+// waitFor polls cond until it holds; the deadline only bounds a failure.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
