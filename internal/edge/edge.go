@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 
 	"github.com/nimbus-dev/nimbus/internal/auth"
 	"github.com/nimbus-dev/nimbus/internal/awserr"
@@ -55,7 +56,13 @@ type Edge struct {
 	byTarget  map[string]*awsproto.Spec
 	rest      []*awsproto.Spec
 	query     []*awsproto.Spec // services that answer query-protocol requests
+	// inFlight counts API requests being served (not /_nimbus/ ones).
+	inFlight atomic.Int64
 }
+
+// InFlight returns how many API requests are being served right now,
+// long polls included.
+func (e *Edge) InFlight() int { return int(e.inFlight.Load()) }
 
 // New returns an Edge serving cfg.Services.
 func New(cfg Config) *Edge {
@@ -90,6 +97,8 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.cfg.Internal.ServeHTTP(w, r)
 		return
 	}
+	e.inFlight.Add(1)
+	defer e.inFlight.Add(-1)
 	requestID := e.cfg.IDs.RequestID()
 	w.Header().Set("X-Amzn-Requestid", requestID)
 	var codec awsproto.Codec

@@ -362,6 +362,15 @@ func (s *Server) URL() string {
 // driving it directly in tests. It is nil until Start.
 func (s *Server) Handler() http.Handler { return s.edge }
 
+// InFlightRequests is how many API requests are being served, long polls
+// included; 0 before Start.
+func (s *Server) InFlightRequests() int {
+	if s.edge == nil {
+		return 0
+	}
+	return s.edge.InFlight()
+}
+
 // DataDir is where state lives (a temporary directory when ephemeral).
 func (s *Server) DataDir() string { return s.dataDir }
 
@@ -405,14 +414,26 @@ func (s *Server) closeAll(ctx context.Context) error {
 			s.outbox.Close(ctx)
 		}
 	}()
-	if s.http != nil {
-		if err := s.http.Shutdown(ctx); err != nil {
-			s.http.Close()
+	// The listener closes now; requests in flight finish while the
+	// services below end what would hold them: long polls answer at once.
+	httpDone := make(chan struct{})
+	go func() {
+		defer close(httpDone)
+		if s.http != nil {
+			if err := s.http.Shutdown(ctx); err != nil {
+				s.http.Close()
+			}
 		}
-	}
+	}()
 	if s.lambda != nil {
 		s.lambda.Close() // event source pollers, before the runtime they invoke
 	}
+	if s.sqs != nil {
+		// After the pollers, which would otherwise spin on a closed queue:
+		// ends ReceiveMessage long polls and message move tasks.
+		errs = append(errs, s.sqs.Close())
+	}
+	<-httpDone
 	if s.runtime != nil {
 		errs = append(errs, s.runtime.Close(ctx))
 	}
@@ -420,9 +441,6 @@ func (s *Server) closeAll(ctx context.Context) error {
 		s.sandbox.Close()
 	}
 	<-outboxDone
-	if s.sqs != nil {
-		errs = append(errs, s.sqs.Close())
-	}
 	if s.logs != nil {
 		errs = append(errs, s.logs.Close())
 	}

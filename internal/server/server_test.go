@@ -13,8 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 	"github.com/nimbus-dev/nimbus/internal/server"
 )
@@ -204,5 +206,37 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestShutdownEndsLongPolls: a ReceiveMessage waiting for messages does not
+// hold Shutdown up; it answers, empty, at once. The fake clock never moves,
+// so only Shutdown can end the poll.
+func TestShutdownEndsLongPolls(t *testing.T) {
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Clock: clock.NewFake(time.Now())}})
+	client := sqs.NewFromConfig(n.Config())
+	ctx := context.Background()
+	q, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("polled")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		out *sqs.ReceiveMessageOutput
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 20})
+		done <- result{out, err}
+	}()
+	waitFor(t, "the long poll to wait", func() bool { return n.InFlightRequests() == 1 })
+	shutdownCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := n.Shutdown(shutdownCtx); err != nil {
+		t.Errorf("Shutdown: %v (the long poll held it up)", err)
+	}
+	r := <-done
+	if r.err != nil || len(r.out.Messages) != 0 {
+		t.Errorf("long poll during Shutdown = %v, %v; want an empty answer", r.out, r.err)
 	}
 }
