@@ -124,7 +124,7 @@ var ddbOps = []ddbOp{
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: ddbQueryPK}},
 			Limit:                     aws.Int32(ddbQueryItems)})
 		if err == nil && len(out.Items) != ddbQueryItems {
-			err = fmt.Errorf("Query: %d items, want %d", len(out.Items), ddbQueryItems)
+			err = fmt.Errorf("query answered %d items, want %d", len(out.Items), ddbQueryItems)
 		}
 		return err
 	}},

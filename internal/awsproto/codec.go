@@ -78,7 +78,7 @@ func (s *Spec) Decode(r *http.Request, body []byte, op *Operation, labels map[st
 			}
 			if f.Kind() != reflect.Slice || f.Type().Elem().Kind() == reflect.Uint8 {
 				err = setFromString(f, vals[0])
-				continue
+				break // to the error check below
 			}
 			// A list travels as one header line per element or as a
 			// comma-separated line, with elements that hold commas quoted.

@@ -239,6 +239,36 @@ type fuzzNested struct {
 	Size *float64          `json:"Size,omitzero"`
 }
 
+// TestDecodeRefusesMalformedBindings: a value that does not parse as its
+// member's type is a 400, wherever it is bound.
+func TestDecodeRefusesMalformedBindings(t *testing.T) {
+	spec := &awsproto.Spec{Protocol: awsproto.RestJSON, Operations: []awsproto.Operation{
+		{Name: "Op", Method: "POST", Path: "/things/{Name}", NewInput: func() any { return new(fuzzInput) }},
+	}}
+	for _, tt := range []struct {
+		name, query string
+		header      http.Header
+		wantErr     bool
+	}{
+		{"well formed", "Count=3", http.Header{"X-Flag": {"true"}}, false},
+		{"querystring int", "Count=three", nil, true},
+		{"header bool", "", http.Header{"X-Flag": {"maybe"}}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u, _ := url.Parse("http://h/things/x?" + tt.query)
+			r := &http.Request{Method: "POST", URL: u, Header: tt.header}
+			op, labels := spec.Route(r)
+			_, aerr := spec.Decode(r, nil, op, labels)
+			if (aerr != nil) != tt.wantErr {
+				t.Fatalf("Decode error = %v, want error: %v", aerr, tt.wantErr)
+			}
+			if aerr != nil && aerr.Status != http.StatusBadRequest {
+				t.Errorf("status %d, want 400", aerr.Status)
+			}
+		})
+	}
+}
+
 // FuzzDecode feeds arbitrary paths, query strings, headers and bodies to
 // the REST and JSON decoders: they must answer an error or a value, never
 // panic.

@@ -74,8 +74,7 @@ type DB struct {
 	// stop is closed by Close to end the syncer; done is closed when it has.
 	stop, done chan struct{}
 
-	closeOnce sync.Once
-	closed    atomic.Bool
+	closed atomic.Bool
 }
 
 // Open opens the store in dir, creating dir and the database if needed, or

@@ -108,12 +108,6 @@ func (ix *index) project(item attr.Item) attr.Item {
 	return out
 }
 
-// holds reports whether ix's entries carry the attribute name.
-func (ix *index) holds(name string) bool {
-	return ix.projection == "ALL" || name == ix.hash || name == ix.rng || name == ix.tableHash ||
-		name == ix.tableRng || ix.include[name]
-}
-
 // keyOf returns the attributes that identify an entry of ix: the table's
 // key and the index's, which is what LastEvaluatedKey holds for an index.
 func (ix *index) keyOf(item attr.Item) attr.Item {

@@ -75,7 +75,8 @@ func TestDescribeLogStreams(t *testing.T) {
 			Arn:           aws.String(streamARN("g", name)),
 			LogStreamName: aws.String(name),
 			CreationTime:  aws.Int64(ms(0)),
-			StoredBytes:   aws.Int64(0),
+			//lint:ignore SA1019 AWS still sends storedBytes (as 0), and so does Nimbus
+			StoredBytes: aws.Int64(0),
 		}
 	}
 	withEvents := func(name string, first, last int64, seq int) types.LogStream {

@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the deprecated log-group tagging operations are served, so they are tested
+
 package logs_test
 
 import (
