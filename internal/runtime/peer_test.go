@@ -66,7 +66,7 @@ func (b *logBuffer) lines(msg string, attrs ...string) []string {
 	for _, line := range strings.Split(b.buf.String(), "\n") {
 		ok := strings.Contains(line, `msg="`+msg+`"`)
 		for _, a := range attrs {
-			ok = ok && strings.Contains(line, " "+a)
+			ok = ok && strings.Contains(line+" ", " "+a+" ")
 		}
 		if ok {
 			out = append(out, line)
@@ -80,26 +80,26 @@ const (
 	admittedMsg = "runtime: admitted a Runtime API connection"
 )
 
-// instanceOf returns the only instance of the function name, parked in
-// its /next.
+// instanceOf returns the only instance of the function name, once it is
+// parked in its /next.
 func (h *harness) instanceOf(name string) *instance {
 	h.t.Helper()
-	var found *instance
+	var found []*instance
 	waitFor(h.t, name+" parked in /next", func() bool {
 		h.m.mu.Lock()
 		defer h.m.mu.Unlock()
-		found = nil
+		found = found[:0]
 		for i := range h.m.instances {
 			if i.fn.Name == name {
-				if found != nil {
-					h.t.Fatalf("%s has more than one instance", name)
-				}
-				found = i
+				found = append(found, i)
 			}
 		}
-		return found != nil && found.state == stateIdle && found.polling
+		return len(found) > 1 || (len(found) == 1 && found[0].state == stateIdle && found[0].polling)
 	})
-	return found
+	if len(found) != 1 {
+		h.t.Fatalf("%s has %d instances, want 1", name, len(found))
+	}
+	return found[0]
 }
 
 // peerOutcome is what the peerfn fixture's Runtime API call got.
