@@ -126,7 +126,8 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 		dead:      make(chan struct{}),
 	}
 	i.srv = &http.Server{
-		Handler:           i.routes(),
+		Handler:           i.guardPeers(i.routes()), // peer.go: only the instance's own processes
+		ConnContext:       withConn,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelDebug),
 	}
