@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 // TestAWSCLIQuickstart runs the README's quickstart with the AWS CLI (v1 or
@@ -17,11 +18,11 @@ import (
 func TestAWSCLIQuickstart(t *testing.T) {
 	awsCLI, err := exec.LookPath("aws")
 	if err != nil {
-		t.Skip("skip: the AWS CLI (aws) is not installed; apt-get install awscli")
+		testenv.Missing(t, "the AWS CLI (aws) is not installed; apt-get install awscli")
 	}
 	version, err := exec.Command(awsCLI, "--version").CombinedOutput()
 	if err != nil {
-		t.Skipf("skip: aws --version failed: %v %s", err, version)
+		testenv.Missing(t, "aws --version failed: %v %s", err, version)
 	}
 	n := nimbustest.Start(t)
 	dir := t.TempDir()
