@@ -203,14 +203,21 @@ func TestSIGTERMFinishesInFlightInvocations(t *testing.T) {
 	p := startNimbus(t, bin, freeAddr(t), t.TempDir())
 	client := p.client()
 	nimbustest.CreateFunction(t, client, "slow")
+	rec := nimbustest.NewRecorder(t)
 	done := make(chan error, 1)
 	var out *lambda.InvokeOutput
 	go func() {
 		var err error
-		out, err = client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(`{"action":"sleep","ms":1000}`)})
+		// The function tells the recorder it runs, then works for a second.
+		payload := fmt.Sprintf(`{"action":"record","url":%q,"ms":1000}`, rec.URL())
+		out, err = client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(payload)})
 		done <- err
 	}()
-	time.Sleep(500 * time.Millisecond) // cold start done, sleeping
+	for deadline := time.Now().Add(60 * time.Second); len(rec.Lines()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the invocation never started")
+		}
+	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
