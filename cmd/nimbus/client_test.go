@@ -54,7 +54,7 @@ func TestInvokeAndLogsCommands(t *testing.T) {
 		t.Fatalf("invoke --async printed %q, %v", out, err)
 	}
 
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		out, _, err = run(t, append([]string{"logs", "cli", "--since", "1h"}, endpoint...)...)
 		if err != nil {

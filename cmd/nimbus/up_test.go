@@ -91,7 +91,7 @@ func startNimbus(t *testing.T, bin, addr, dataDir string) *process {
 	}
 	p := &process{cmd: cmd, url: "http://" + addr}
 	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(p.url + "/_nimbus/health")
 		if err == nil {

@@ -213,7 +213,7 @@ func TestAddIsAtomicWithTheCallersBatch(t *testing.T) {
 // waitFor polls cond until it holds, for up to five seconds.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	waitForWithin(t, 5*time.Second, cond)
+	waitForWithin(t, 30*time.Second, cond)
 }
 
 // waitForWithin polls cond until it holds or d passes.

@@ -325,7 +325,7 @@ func TestSecondaryIndexErrors(t *testing.T) {
 // waitIndexActive polls DescribeTable until index is ACTIVE.
 func waitIndexActive(t *testing.T, c *dynamodb.Client, table, index string) *types.TableDescription {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		d, err := c.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 		if err != nil {
@@ -337,7 +337,7 @@ func waitIndexActive(t *testing.T, c *dynamodb.Client, table, index string) *typ
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("index %s of %s not ACTIVE after 10 s: %+v", index, table, d.Table.GlobalSecondaryIndexes)
+			t.Fatalf("index %s of %s not ACTIVE after 60 s: %+v", index, table, d.Table.GlobalSecondaryIndexes)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
