@@ -406,10 +406,11 @@ func (m *Manager) Retire(account, region, name string) {
 	}
 }
 
-// Close stops accepting invocations, lets in-flight ones finish until ctx
-// ends, then kills them, and stops every instance. It returns when all
-// processes are gone and all goroutines have ended: ctx.Err() if it had to
-// kill invocations, nil otherwise.
+// Close stops accepting invocations, lets in-flight ones finish and stops
+// every instance (see Config.ShutdownGrace) until ctx ends; then it kills
+// what is left: in-flight invocations, and instances still in their grace.
+// It returns when all processes are gone and all goroutines have ended:
+// ctx.Err() if it had to kill, nil otherwise.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
@@ -425,33 +426,45 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 	m.mu.Unlock()
 
-	done := make(chan struct{})
-	go func() {
-		m.inflight.Wait()
-		close(done)
-	}()
 	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = ctx.Err()
-		m.mu.Lock()
-		m.killing = true
-		for i := range m.instances {
-			if i.inv != nil {
-				i.inv.end(m, outcomeKilled)
-			}
+	// In-flight invocations first: until they are done, one may still add
+	// an instance, and m.wg may not be waited for.
+	for _, wg := range []*sync.WaitGroup{&m.inflight, &m.wg} {
+		done := make(chan struct{})
+		go func() {
+			wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			m.cutShort()
+			<-done
 		}
-		m.mu.Unlock()
-		<-done
 	}
-	m.wg.Wait()
 	if m.ownsDir {
 		if rerr := os.RemoveAll(m.cfg.WorkDir); rerr != nil && err == nil {
 			err = fmt.Errorf("runtime: removing work dir: %w", rerr)
 		}
 	}
 	return err
+}
+
+// cutShort is Close out of time: in-flight invocations are killed, and so
+// are instances still in their shutdown grace.
+func (m *Manager) cutShort() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.killing = true
+	for i := range m.instances {
+		if i.inv != nil {
+			i.inv.end(m, outcomeKilled)
+		}
+		if i.state == stateDead {
+			i.kill()
+		}
+	}
 }
 
 // Stats counts instances by state.
