@@ -189,19 +189,19 @@ func (i *instance) watch() {
 // watchState is watch's schedule: when /tmp is sized, and how often the
 // watch wakes. The zero value is the watch of a starting instance.
 type watchState struct {
-	// ran: the instance may have run code since /tmp was last sized.
-	ran bool
+	// quiet: the instance has run no code since /tmp was last sized.
+	quiet bool
 }
 
 // wake records that an invocation has begun.
-func (w *watchState) wake() { w.ran = true }
+func (w *watchState) wake() { w.quiet = false }
 
 // tick decides what one tick does, given whether the instance runs code
 // now: whether to size /tmp (while it runs code, and once after), and
 // the interval to the next tick (0: none until wake).
 func (w *watchState) tick(running, pollMemory bool) (sizeTmp bool, next time.Duration) {
-	sizeTmp = running || w.ran
-	w.ran = running
+	sizeTmp = running || !w.quiet
+	w.quiet = !running
 	switch {
 	case running:
 		return sizeTmp, watchInterval
