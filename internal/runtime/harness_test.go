@@ -153,7 +153,7 @@ func newHarness(t *testing.T, fixture string, cfg Config) *harness {
 	}
 	h.m = m
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a failure bound
 		defer cancel()
 		if err := m.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)

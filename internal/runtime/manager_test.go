@@ -101,7 +101,8 @@ func TestTimeoutKillsInstance(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
 	fn := h.fn("slow")
 	fn.Timeout = time.Second
-	req, resp := h.invoke(fn, `{"action":"sleep","ms":5000}`)
+	never, _ := gate(t) // released only by the test's cleanup
+	req, resp := h.invoke(fn, string(blockPayload(never)))
 	want := &Response{
 		Payload:       []byte(`{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ` + req.ID + ` Error: Task timed out after 1.00 seconds"}`),
 		FunctionError: "Unhandled",
@@ -337,9 +338,10 @@ func TestResponseSize(t *testing.T) {
 
 func TestCancelKillsInstance(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
+	never, _ := gate(t) // released only by the test's cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err := h.m.Invoke(ctx, h.fn("cancelled"), &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":5000}`)})
+	_, err := h.m.Invoke(ctx, h.fn("cancelled"), &Request{ID: newRequestID(), Payload: blockPayload(never)})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want DeadlineExceeded", err)
 	}
@@ -391,9 +393,10 @@ func TestCloseKillsWhenOutOfTime(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
 	fn := h.fn("stuck")
 	fn.Timeout = time.Minute
+	never, _ := gate(t) // released only by the test's cleanup
 	errc := make(chan error, 1)
 	go func() {
-		_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":60000}`)})
+		_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: blockPayload(never)})
 		errc <- err
 	}()
 	waitFor(t, "a busy instance", func() bool { return h.m.Stats().Busy == 1 })
