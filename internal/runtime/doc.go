@@ -3,10 +3,12 @@
 //
 // A Manager keeps, per function, a pool of instances. An instance is one
 // process (the function's bootstrap, in its own process group, killed with
-// the Nimbus process) with its own Runtime API listener on 127.0.0.1, its own
+// the Nimbus process; in a sandbox when Config.Sandbox isolates, see
+// internal/sandbox) with its own Runtime API listener on 127.0.0.1, its own
 // tmp dir and the Lambda environment. It serves one invocation at a time and
 // stays warm afterwards until it idles out, is retired, or its function's
-// revision changes.
+// revision changes. A pool lives only while it holds an instance or a
+// slot: the Manager keeps nothing of a function that is gone.
 //
 // Invoke takes an idle instance of the function's current revision or starts
 // one (cold start) while the function's reserved concurrency and the account's
@@ -35,6 +37,25 @@
 // gives up, or the Manager is closed. Invoke returns only then, so the REPORT
 // line and the log tail are complete.
 //
+// # Shutdown
+//
+// Nimbus stops an instance (idle expiry, Retire, Close, a new revision) as
+// Lambda ends an execution environment: SIGTERM to its process group, then
+// SIGKILL once Config.ShutdownGrace has passed (at once when the process
+// cannot receive the SIGTERM). From the moment it begins, nothing is
+// invoked on the instance and its parked /next is never answered, only
+// held until the process is gone: the runtime reads no event and logs no
+// complaint, and nothing lands in the function's log. Killing is for
+// failures (timeouts, crashes, limits, a cancelled caller, Close out of
+// time); those are logged as Lambda logs them.
+//
+// # Limits the kernel does not enforce
+//
+// Without a memory cgroup, a watcher polls the process's own resident
+// memory; /tmp, a directory on the host's disk, is sized by walking it
+// while the instance runs code (init, invocations) and once after each
+// invocation, never while it idles.
+//
 // # Logs
 //
 // stdout and stderr are pipes read by one goroutine each; every line becomes
@@ -49,19 +70,23 @@
 //
 // # Not done yet
 //
-//   - Memory limits are reported (Max Memory Used) but not enforced; no
-//     Runtime.OutOfMemory.
-//   - No namespaces: LAMBDA_TASK_ROOT is the unpacked code dir, not /var/task;
-//     no /opt layers.
-//   - Runtimes: provided.al2023, provided.al2, provided and go1.x only.
-//   - Response streaming is accepted but buffered; no extensions, telemetry or
-//     logs API; no provisioned concurrency (every instance is on-demand).
+//   - Response streaming is accepted but buffered; no extensions (the
+//     Extensions API answers 404, so no runtime gets a Shutdown event),
+//     telemetry or logs API; no provisioned concurrency (every instance is
+//     on-demand); no layers (/opt is empty).
 //   - The init phase has its own limit (Config.InitTimeout); AWS instead
 //     retries a timed-out init inside the invoke phase.
+//   - A runtime gets SIGTERM on every stop; on Lambda only one with a
+//     registered extension does (there, without extensions, the Shutdown
+//     phase is 0 ms and ends in SIGKILL).
+//   - Idle instances keep running (Lambda freezes them): a function's
+//     background work goes on between invocations, and its /tmp is not
+//     sized then.
 //   - Linux only: process groups with Pdeathsig, /proc/PID/status for
-//     VmHWM, TIOCINQ on pipes. Pdeathsig follows the thread that started the
-//     process; Go does not end such threads unless a goroutine locked to one
-//     exits, which Nimbus does not do.
+//     VmHWM, RSS and signal masks, TIOCINQ on pipes. Pdeathsig follows the
+//     thread that started the process; Go does not end such threads unless
+//     a goroutine locked to one exits, which Nimbus does not do outside the
+//     sandbox's own threads (see internal/sandbox).
 //   - Reserved concurrency is not carved out of the account pool: a function
 //     is limited by its reservation and by the account limit.
 package runtime

@@ -9,19 +9,21 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 	"go.uber.org/goleak"
 )
 
 // fixtures are the test functions, built once by TestMain.
 var fixtures struct {
-	skip   string // why process tests are skipped
-	lambda string // aws-lambda-go function (testdata/lambdafn)
-	raw    string // plain net/http runtime (testdata/rawfn)
+	missing string // why process tests cannot run: no go toolchain
+	lambda  string // aws-lambda-go function (testdata/lambdafn)
+	raw     string // plain net/http runtime (testdata/rawfn)
 }
 
 func TestMain(m *testing.M) {
@@ -34,8 +36,11 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(dir)
+		// A fixture that does not build is a failure, not a reason to skip:
+		// only a missing toolchain skips the process tests (newHarness).
 		if err := buildFixtures(dir); err != nil {
-			fixtures.skip = err.Error()
+			fmt.Fprintln(os.Stderr, "building the test fixtures:", err)
+			return 1
 		}
 		return m.Run()
 	}()
@@ -48,10 +53,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// buildFixtures builds the fixtures into dir, or records in
+// fixtures.missing that there is no go toolchain to build them with.
 func buildFixtures(dir string) error {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		return fmt.Errorf("go is not on PATH: %v", err)
+		fixtures.missing = "no go toolchain on PATH to build the test functions (install Go): " + err.Error()
+		return nil
 	}
 	fixtures.lambda = filepath.Join(dir, "lambdafn")
 	fixtures.raw = filepath.Join(dir, "rawfn")
@@ -127,8 +135,8 @@ type harness struct {
 // fixtures, or "" for an empty code dir). cfg.Logs is set.
 func newHarness(t *testing.T, fixture string, cfg Config) *harness {
 	t.Helper()
-	if fixtures.skip != "" {
-		t.Skip("skipping process test: " + fixtures.skip)
+	if fixtures.missing != "" {
+		testenv.Missing(t, "%s", fixtures.missing)
 	}
 	t.Parallel()
 	h := &harness{t: t, sink: &memSink{}, codeDir: t.TempDir()}
@@ -145,7 +153,7 @@ func newHarness(t *testing.T, fixture string, cfg Config) *harness {
 	}
 	h.m = m
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a failure bound
 		defer cancel()
 		if err := m.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)
@@ -156,8 +164,11 @@ func newHarness(t *testing.T, fixture string, cfg Config) *harness {
 		if pids := processesIn(h.codeDir); len(pids) > 0 {
 			t.Errorf("after Close, processes still run from %s: %v", h.codeDir, pids)
 		}
-		if entries, _ := os.ReadDir(cfg.WorkDir); len(entries) > 0 {
-			t.Errorf("after Close, work dir holds %d entries", len(entries))
+		entries, _ := os.ReadDir(cfg.WorkDir)
+		for _, e := range entries {
+			if e.Name() != "runtimes" { // the embedded bootstraps, kept for the Manager's life
+				t.Errorf("after Close, work dir holds %s", e.Name())
+			}
 		}
 	})
 	return h
@@ -255,14 +266,51 @@ func settle(t *testing.T, m *Manager) {
 	})
 }
 
-// waitFor polls cond until it holds or 10 s pass.
+// waitFor polls cond until it holds. Its deadline, a minute, only bounds
+// a failure: nothing a test waits for takes that long, even on a loaded
+// machine.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// stopped waits until every instance of m has been stopped completely:
+// process reaped, log flushed, directory removed.
+func stopped(t *testing.T, m *Manager) {
+	t.Helper()
+	waitFor(t, "every instance to stop", func() bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return len(m.instances) == 0
+	})
+}
+
+// gate returns the path of a file that does not exist yet, for the
+// fixture's "block" action (which returns once the file exists), and the
+// function that creates it. A test holds an invocation, and its slot, for
+// as long as it needs, whatever the machine's speed.
+func gate(t *testing.T) (path string, release func()) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "release")
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(release) // a failed test must not leave its invocation blocked
+	return path, release
+}
+
+// blockPayload is the event of the fixture's "block" action on path.
+func blockPayload(path string) []byte {
+	return []byte(`{"action":"block","text":` + strconv.Quote(path) + `}`)
 }

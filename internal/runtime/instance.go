@@ -68,6 +68,7 @@ type instance struct {
 	exited         chan struct{} // closed when the process has been reaped
 	ready          chan struct{} // closed when start has returned
 	exitErr        error         // valid once exited is closed
+	watchWake      chan struct{} // tells watch that an invocation has begun
 
 	shutdownOnce sync.Once
 
@@ -123,6 +124,7 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 		startedAt: m.clock.Now(),
 		state:     stateStarting,
 		wake:      make(chan struct{}, 1),
+		watchWake: make(chan struct{}, 1),
 		dead:      make(chan struct{}),
 	}
 	i.srv = &http.Server{
@@ -339,16 +341,52 @@ func (i *instance) expire(seq uint64) {
 	i.shutdown()
 }
 
-// kill kills the process group.
+// kill kills the process group, unless the process has been reaped.
 func (i *instance) kill() {
-	if i.cmd != nil {
-		_ = syscall.Kill(-i.pid, syscall.SIGKILL)
-	}
+	i.signal(syscall.SIGKILL)
 }
 
-// shutdown kills the process, stops the server and the readers, flushes the
-// log and removes the instance's directory. Safe to call more than once;
-// every call returns once it is done.
+// signal sends sig to the process group, unless the process has been
+// reaped (its id may belong to another process by then).
+func (i *instance) signal(sig syscall.Signal) {
+	if i.cmd == nil {
+		return
+	}
+	select {
+	case <-i.exited:
+		return
+	default:
+	}
+	_ = syscall.Kill(-i.pid, sig)
+}
+
+// terminate ends the process as Lambda ends an execution environment: its
+// process group gets SIGTERM, and SIGKILL once Config.ShutdownGrace has
+// passed. It returns once the process has been reaped. A process that
+// cannot receive the SIGTERM (it ignores it, or it is the init of the
+// sandbox's PID namespace and has no handler for it, which the kernel
+// then drops) is killed at once rather than after a grace it cannot use.
+func (i *instance) terminate() {
+	select {
+	case <-i.exited:
+		return
+	default:
+	}
+	if i.peak.dropsSignal(syscall.SIGTERM) {
+		i.kill()
+	} else {
+		i.signal(syscall.SIGTERM)
+		t := i.m.clock.AfterFunc(i.m.cfg.ShutdownGrace, i.kill)
+		defer t.Stop()
+	}
+	<-i.exited
+}
+
+// shutdown stops the instance: the process (terminate), the server and
+// the readers; it flushes the log and removes the instance's directory.
+// Nothing is invoked on it once it has begun, and its parked /next is
+// never answered (see hangUp). Safe to call more than once; every call
+// returns once it is done.
 func (i *instance) shutdown() {
 	i.shutdownOnce.Do(func() {
 		m := i.m
@@ -362,12 +400,10 @@ func (i *instance) shutdown() {
 		if i.initTimer != nil {
 			i.initTimer.Stop()
 		}
-		delete(m.instances, i)
 		m.mu.Unlock()
 
 		if i.cmd != nil {
-			i.kill()
-			<-i.exited
+			i.terminate()
 		}
 		if i.box != nil {
 			i.box.Release()
@@ -381,6 +417,9 @@ func (i *instance) shutdown() {
 		if err := os.RemoveAll(i.dir); err != nil {
 			m.log.Warn("runtime: removing instance dir", "instance", i.id, "err", err)
 		}
+		m.mu.Lock()
+		delete(m.instances, i) // last: m.instances holds every instance not yet fully stopped
+		m.mu.Unlock()
 	})
 }
 
@@ -477,6 +516,59 @@ func (p *peakMemory) field(name string) int {
 	return statusKB(p.buf[:n], name)
 }
 
+// dropsSignal reports whether the process would not act on sig: it
+// ignores it, or it is the init of a PID namespace (NSpid ends in 1)
+// without a handler for it, whose signals the kernel drops rather than
+// apply their default action. False when the status cannot be read.
+func (p *peakMemory) dropsSignal(sig syscall.Signal) bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return false
+	}
+	n, err := p.f.ReadAt(p.buf, 0)
+	if n == 0 && err != nil {
+		return false
+	}
+	return statusDropsSignal(p.buf[:n], sig)
+}
+
+// statusDropsSignal is dropsSignal on the text of a /proc status file.
+func statusDropsSignal(status []byte, sig syscall.Signal) bool {
+	bit := uint64(1) << (uint(sig) - 1)
+	ignored, ok1 := statusMask(status, "SigIgn")
+	caught, ok2 := statusMask(status, "SigCgt")
+	if !ok1 || !ok2 {
+		return false
+	}
+	if ignored&bit != 0 {
+		return true
+	}
+	nspid := strings.Fields(statusLine(status, "NSpid"))
+	isInit := len(nspid) > 1 && nspid[len(nspid)-1] == "1"
+	return isInit && caught&bit == 0
+}
+
+// statusLine returns the value of a "<field>:\t…" line of a /proc status
+// file, or "".
+func statusLine(status []byte, field string) string {
+	_, rest, ok := bytes.Cut(status, []byte("\n"+field+":"))
+	if !ok {
+		return ""
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	return string(bytes.TrimSpace(line))
+}
+
+// statusMask parses a hexadecimal signal mask line ("SigCgt:\t0000000000004a02").
+func statusMask(status []byte, field string) (uint64, bool) {
+	v, err := strconv.ParseUint(statusLine(status, field), 16, 64)
+	return v, err == nil
+}
+
 func (p *peakMemory) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -494,12 +586,7 @@ func parseVmHWM(status []byte) int {
 
 // statusKB reads the "<field>:   1234 kB" line of a /proc status file, or 0.
 func statusKB(status []byte, field string) int {
-	_, rest, ok := bytes.Cut(status, []byte("\n"+field+":"))
-	if !ok {
-		return 0
-	}
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
-	kb, err := strconv.Atoi(string(bytes.TrimSuffix(bytes.TrimSpace(line), []byte(" kB"))))
+	kb, err := strconv.Atoi(strings.TrimSuffix(statusLine(status, field), " kB"))
 	if err != nil {
 		return 0
 	}

@@ -288,15 +288,16 @@ func (i *instance) release(healthy bool) {
 		}
 	}
 	i.inv = nil
-	stop := !(healthy && i.parkLocked())
-	if stop && i.state != stateDead {
-		i.setState(stateDead)
+	if !(healthy && i.parkLocked()) {
+		if i.state != stateDead {
+			i.setState(stateDead)
+		}
+		// The caller has its answer: a healthy process gets its grace
+		// without holding it up.
+		m.goShutdownLocked(i)
 	}
 	m.releaseLocked(i.key, unreserved)
 	m.mu.Unlock()
-	if stop {
-		i.shutdown()
-	}
 }
 
 // logStart writes v's START line, once, and starts capturing its log.

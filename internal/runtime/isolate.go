@@ -126,27 +126,55 @@ func tmpUsage(dir string) int64 {
 	return total
 }
 
-// watchInterval is how often watch looks at an instance's /tmp and, without
-// a memory cgroup, its resident memory.
+// watchInterval is how often watch looks at a running instance's /tmp and,
+// without a memory cgroup, its resident memory.
 const watchInterval = 250 * time.Millisecond
+
+// idleWatchInterval is how often watch polls the resident memory of an idle
+// instance without a memory cgroup. An idle runtime waits in /next, so only
+// a background thread of the function can still grow; one read of a held
+// /proc descriptor a second bounds that at a negligible cost.
+const idleWatchInterval = time.Second
 
 // watch enforces the limits the kernel does not for this instance: /tmp
 // past EphemeralStorage (a directory on the host's disk, not a filesystem
 // of that size), and MemorySize where no cgroup holds the process. It runs
 // until the process has exited.
+//
+// /tmp is sized by walking it, so only while the instance runs code (its
+// init and its invocations) and once after each invocation: an idle
+// instance is not walked. With a memory cgroup, an idle instance's watch
+// sleeps until its next invocation.
 func (i *instance) watch() {
 	pollMemory := i.box == nil || i.m.cfg.Sandbox.Isolation().Memory == "rss-poll"
 	tmpLimit := int64(i.fn.ephemeralMB()) << 20
 	memLimit := int64(i.fn.memoryMB()) << 20
-	t := time.NewTicker(watchInterval)
+	var w watchState
+	period := watchInterval // of t; 0 while stopped
+	t := time.NewTicker(period)
 	defer t.Stop()
+	setPeriod := func(d time.Duration) {
+		switch {
+		case d == period:
+		case d == 0:
+			t.Stop()
+		default:
+			t.Reset(d)
+		}
+		period = d
+	}
 	for {
 		select {
 		case <-i.exited:
 			return
+		case <-i.watchWake:
+			w.wake()
+			setPeriod(watchInterval)
+			continue
 		case <-t.C:
 		}
-		if tmpUsage(i.tmpDir) > tmpLimit {
+		sizeTmp, next := w.tick(i.runsCode(), pollMemory)
+		if sizeTmp && tmpUsage(i.tmpDir) > tmpLimit {
 			i.killFor("tmp", fmt.Sprintf("Nimbus: /tmp holds more than the function's ephemeral storage (%d MB); the instance is stopped\n", i.fn.ephemeralMB()))
 			return
 		}
@@ -154,7 +182,41 @@ func (i *instance) watch() {
 			i.killFor("memory", "")
 			return
 		}
+		setPeriod(next)
 	}
+}
+
+// watchState is watch's schedule: when /tmp is sized, and how often the
+// watch wakes. The zero value is the watch of a starting instance.
+type watchState struct {
+	// quiet: the instance has run no code since /tmp was last sized.
+	quiet bool
+}
+
+// wake records that an invocation has begun.
+func (w *watchState) wake() { w.quiet = false }
+
+// tick decides what one tick does, given whether the instance runs code
+// now: whether to size /tmp (while it runs code, and once after), and
+// the interval to the next tick (0: none until wake).
+func (w *watchState) tick(running, pollMemory bool) (sizeTmp bool, next time.Duration) {
+	sizeTmp = running || !w.quiet
+	w.quiet = !running
+	switch {
+	case running:
+		return sizeTmp, watchInterval
+	case pollMemory:
+		return sizeTmp, idleWatchInterval
+	default:
+		return sizeTmp, 0
+	}
+}
+
+// runsCode reports whether the instance runs its init or an invocation.
+func (i *instance) runsCode() bool {
+	i.m.mu.Lock()
+	defer i.m.mu.Unlock()
+	return i.state == stateStarting || i.state == stateBusy
 }
 
 // killFor kills the process past a limit, saying why in the function's log.

@@ -33,6 +33,13 @@ type Config struct {
 	// InitTimeout bounds an instance's init phase (until its first /next).
 	// The default is 10 seconds, Lambda's limit.
 	InitTimeout time.Duration
+	// ShutdownGrace is how long a runtime has, when Nimbus stops its
+	// instance (idle expiry, Retire, Close), between the SIGTERM to its
+	// process group and the SIGKILL. The default is 500 ms, the most
+	// Lambda's Shutdown phase gives a runtime process (300 ms, or 500 ms
+	// for a runtime with an internal extension, such as aws-lambda-go's
+	// lambda.WithEnableSIGTERM).
+	ShutdownGrace time.Duration
 	// AccountConcurrency is the concurrent executions allowed per account.
 	// The default is 1000.
 	AccountConcurrency int
@@ -87,6 +94,10 @@ type Manager struct {
 
 	inflight sync.WaitGroup // Invoke calls past admission
 	wg       sync.WaitGroup // instance goroutines
+
+	// finishWait is finishWait; a test may lengthen it before the first
+	// Invoke.
+	finishWait time.Duration
 }
 
 type poolKey struct{ account, region, name string }
@@ -106,6 +117,9 @@ type pool struct {
 	// to be idle.
 	finishing int
 }
+
+// DefaultShutdownGrace is Config.ShutdownGrace's default.
+const DefaultShutdownGrace = 500 * time.Millisecond
 
 // finishWait bounds how long an invoke waits for a finishing instance of
 // its function before it starts another one or is throttled. Runtimes ask
@@ -130,6 +144,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.InitTimeout <= 0 {
 		cfg.InitTimeout = 10 * time.Second
 	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
 	if cfg.AccountConcurrency <= 0 {
 		cfg.AccountConcurrency = 1000
 	}
@@ -148,6 +165,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		unreserved: map[scope]int{},
 		freed:      make(chan struct{}),
 		instances:  map[*instance]struct{}{},
+		finishWait: finishWait,
 	}
 	m.interpreters.overrides = cfg.Interpreters
 	if cfg.WorkDir == "" {
@@ -211,6 +229,8 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (_ *i
 	}()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// A throttled or abandoned call leaves no empty pool behind.
+	defer m.pruneLocked(key)
 	var patience <-chan time.Time // set once we wait for a finishing instance
 	for {
 		if m.closed {
@@ -238,7 +258,7 @@ func (m *Manager) acquire(ctx context.Context, fn *Function, req *Request) (_ *i
 		switch {
 		case waitForFinish:
 			if patience == nil {
-				t := time.NewTimer(finishWait)
+				t := time.NewTimer(m.finishWait)
 				defer t.Stop()
 				patience = t.C
 			}
@@ -284,6 +304,7 @@ func expired(patience <-chan time.Time) bool {
 func (m *Manager) releaseLocked(key poolKey, unreserved bool) {
 	if p := m.pools[key]; p != nil {
 		p.active--
+		m.pruneLocked(key)
 	}
 	sc := key.scope()
 	m.active[sc]--
@@ -328,6 +349,10 @@ func (p *pool) popIdle() *instance {
 	p.idle = p.idle[:n-1]
 	i.stopIdleTimer()
 	i.setState(stateBusy)
+	select {
+	case i.watchWake <- struct{}{}:
+	default: // a wake is pending already
+	}
 	return i
 }
 
@@ -340,17 +365,34 @@ func (m *Manager) removeIdleLocked(i *instance) {
 	for n, other := range p.idle {
 		if other == i {
 			p.idle = append(p.idle[:n], p.idle[n+1:]...)
-			return
+			break
 		}
+	}
+	m.pruneLocked(i.key)
+}
+
+// pruneLocked removes the pool of key once it holds nothing: no idle
+// instance, no slot taken (busy or starting instances, and invokes past
+// admission), no invocation finishing. Nothing else lives in a pool, so a
+// function that is deleted, or simply not called, leaves no entry behind;
+// acquire makes a new one on the next call. m.mu must be held.
+func (m *Manager) pruneLocked(key poolKey) {
+	if p := m.pools[key]; p != nil && len(p.idle) == 0 && p.active == 0 && p.finishing == 0 {
+		delete(m.pools, key)
 	}
 }
 
-// Retire stops the function's idle instances now; busy ones stop after their
-// invocation.
+// Retire stops the function's instances, as Lambda does when a function
+// is updated or deleted: idle ones at once (no invocation reaches them once
+// Retire returns; their processes are stopped in the background, see
+// Config.ShutdownGrace), busy ones after their invocation. Once the last of
+// them is gone, the Manager keeps nothing of the function, so the Lambda
+// service calls Retire for a deleted function too; a later Invoke of the
+// name starts afresh.
 func (m *Manager) Retire(account, region, name string) {
 	key := poolKey{account, region, name}
 	m.mu.Lock()
-	var stop []*instance
+	defer m.mu.Unlock()
 	for i := range m.instances {
 		if i.key != key {
 			continue
@@ -359,64 +401,70 @@ func (m *Manager) Retire(account, region, name string) {
 		if i.state == stateIdle {
 			m.removeIdleLocked(i)
 			i.setState(stateDead)
-			stop = append(stop, i)
+			m.goShutdownLocked(i)
 		}
-	}
-	m.mu.Unlock()
-	for _, i := range stop {
-		i.shutdown()
 	}
 }
 
-// Close stops accepting invocations, lets in-flight ones finish until ctx
-// ends, then kills them, and stops every instance. It returns when all
-// processes are gone and all goroutines have ended: ctx.Err() if it had to
-// kill invocations, nil otherwise.
+// Close stops accepting invocations, lets in-flight ones finish and stops
+// every instance (see Config.ShutdownGrace) until ctx ends; then it kills
+// what is left: in-flight invocations, and instances still in their grace.
+// It returns when all processes are gone and all goroutines have ended:
+// ctx.Err() if it had to kill, nil otherwise.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
 	close(m.freed) // wake invokes waiting for capacity
 	m.freed = make(chan struct{})
-	var idle []*instance
-	for _, p := range m.pools {
+	for key, p := range m.pools {
 		for _, i := range p.idle {
 			i.setState(stateDead)
-			idle = append(idle, i)
+			m.goShutdownLocked(i) // in parallel: each may take the grace
 		}
 		p.idle = nil
+		m.pruneLocked(key)
 	}
 	m.mu.Unlock()
-	for _, i := range idle {
-		i.shutdown()
-	}
 
-	done := make(chan struct{})
-	go func() {
-		m.inflight.Wait()
-		close(done)
-	}()
 	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = ctx.Err()
-		m.mu.Lock()
-		m.killing = true
-		for i := range m.instances {
-			if i.inv != nil {
-				i.inv.end(m, outcomeKilled)
-			}
+	// In-flight invocations first: until they are done, one may still add
+	// an instance, and m.wg may not be waited for.
+	for _, wg := range []*sync.WaitGroup{&m.inflight, &m.wg} {
+		done := make(chan struct{})
+		go func() {
+			wg.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			m.cutShort()
+			<-done
 		}
-		m.mu.Unlock()
-		<-done
 	}
-	m.wg.Wait()
 	if m.ownsDir {
 		if rerr := os.RemoveAll(m.cfg.WorkDir); rerr != nil && err == nil {
 			err = fmt.Errorf("runtime: removing work dir: %w", rerr)
 		}
 	}
 	return err
+}
+
+// cutShort is Close out of time: in-flight invocations are killed, and so
+// are instances still in their shutdown grace.
+func (m *Manager) cutShort() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.killing = true
+	for i := range m.instances {
+		if i.inv != nil {
+			i.inv.end(m, outcomeKilled)
+		}
+		if i.state == stateDead {
+			i.kill()
+		}
+	}
 }
 
 // Stats counts instances by state.
@@ -448,6 +496,14 @@ func (m *Manager) Stats() Stats {
 
 // goShutdown stops i in the background; Close waits for it.
 func (m *Manager) goShutdown(i *instance) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.goShutdownLocked(i)
+}
+
+// goShutdownLocked is goShutdown with m.mu held. Under m.mu, i is still in
+// m.instances, so its goroutines keep m.wg above zero while this adds to it.
+func (m *Manager) goShutdownLocked(i *instance) {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()

@@ -12,13 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 func TestEchoAndWarmStart(t *testing.T) {
@@ -101,7 +101,8 @@ func TestTimeoutKillsInstance(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
 	fn := h.fn("slow")
 	fn.Timeout = time.Second
-	req, resp := h.invoke(fn, `{"action":"sleep","ms":5000}`)
+	never, _ := gate(t) // released only by the test's cleanup
+	req, resp := h.invoke(fn, string(blockPayload(never)))
 	want := &Response{
 		Payload:       []byte(`{"errorType":"Sandbox.Timedout","errorMessage":"RequestId: ` + req.ID + ` Error: Task timed out after 1.00 seconds"}`),
 		FunctionError: "Unhandled",
@@ -136,8 +137,8 @@ func TestMemoryPollKills(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
 	fn := h.fn("hog")
 	fn.MemoryMB = 128
-	fn.Timeout = 10 * time.Second
-	req, resp := h.invoke(fn, `{"action":"hold","n":200,"ms":3000}`)
+	fn.Timeout = 5 * time.Minute // only the poll ends it
+	req, resp := h.invoke(fn, `{"action":"hold","n":200,"ms":300000}`)
 	want := &Response{
 		Payload:       []byte(`{"errorType":"Runtime.ExitError","errorMessage":"RequestId: ` + req.ID + ` Error: Runtime exited with error: signal: killed"}`),
 		FunctionError: "Unhandled",
@@ -203,9 +204,10 @@ func TestRetire(t *testing.T) {
 	}
 
 	// A busy instance finishes its invocation, then stops.
+	path, release := gate(t)
 	done := make(chan *Response)
 	go func() {
-		resp, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":300}`)})
+		resp, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: blockPayload(path)})
 		if err != nil {
 			t.Error(err)
 		}
@@ -213,101 +215,16 @@ func TestRetire(t *testing.T) {
 	}()
 	waitFor(t, "a busy instance", func() bool { return h.m.Stats().Busy == 1 })
 	h.m.Retire(fn.Account, fn.Region, fn.Name)
-	if resp := <-done; resp == nil || string(resp.Payload) != `"slept"` {
+	if s := h.m.Stats(); s != (Stats{Running: 1, Busy: 1}) {
+		t.Errorf("Retire stopped a busy instance: Stats = %+v", s)
+	}
+	release()
+	if resp := <-done; resp == nil || string(resp.Payload) != `"released"` {
 		t.Errorf("retired busy invocation answered %+v", resp)
 	}
 	settle(t, h.m)
 	if s := h.m.Stats(); s.Running != 0 {
 		t.Errorf("after the retired instance's invocation, Stats = %+v", s)
-	}
-}
-
-func TestThrottling(t *testing.T) {
-	t.Run("reserved", func(t *testing.T) {
-		h := newHarness(t, fixtures.lambda, Config{})
-		fn := h.fn("reserved")
-		one := 1
-		fn.ReservedConcurrency = &one
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":500}`)}); err != nil {
-				t.Error(err)
-			}
-		}()
-		waitFor(t, "the first invocation to occupy the slot", func() bool { return h.m.Stats().Running == 1 })
-		_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"echo"}`)})
-		var te *ThrottleError
-		if !errors.As(err, &te) || te.Reason != ReasonReserved {
-			t.Errorf("second concurrent invoke: err = %v, want a ThrottleError %s", err, ReasonReserved)
-		}
-		wg.Wait()
-	})
-	t.Run("reserved zero", func(t *testing.T) {
-		h := newHarness(t, fixtures.lambda, Config{})
-		fn := h.fn("zero")
-		zero := 0
-		fn.ReservedConcurrency = &zero
-		_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{}`)})
-		var te *ThrottleError
-		if !errors.As(err, &te) || te.Reason != ReasonReserved {
-			t.Errorf("err = %v, want a ThrottleError %s", err, ReasonReserved)
-		}
-		if s := h.m.Stats(); s.Running != 0 {
-			t.Errorf("Stats = %+v, want no instance", s)
-		}
-	})
-	t.Run("account", func(t *testing.T) {
-		h := newHarness(t, fixtures.lambda, Config{AccountConcurrency: 1})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.m.Invoke(context.Background(), h.fn("a"), &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":500}`)}); err != nil {
-				t.Error(err)
-			}
-		}()
-		waitFor(t, "the first invocation to occupy the slot", func() bool { return h.m.Stats().Running == 1 })
-		_, err := h.m.Invoke(context.Background(), h.fn("b"), &Request{ID: newRequestID(), Payload: []byte(`{"action":"echo"}`)})
-		var te *ThrottleError
-		if !errors.As(err, &te) || te.Reason != ReasonAccount {
-			t.Errorf("err = %v, want a ThrottleError %s", err, ReasonAccount)
-		}
-		wg.Wait()
-	})
-}
-
-func TestWaitForCapacity(t *testing.T) {
-	h := newHarness(t, fixtures.lambda, Config{})
-	fn := h.fn("queued")
-	one := 1
-	fn.ReservedConcurrency = &one
-	first := make(chan error, 1)
-	go func() {
-		_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":400}`)})
-		first <- err
-	}()
-	waitFor(t, "the first invocation to occupy the slot", func() bool { return h.m.Stats().Running == 1 })
-
-	// A waiter whose context ends first gives up.
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	_, err := h.m.Invoke(ctx, fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"echo"}`), WaitForCapacity: true})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("waiter with a short context: err = %v, want DeadlineExceeded", err)
-	}
-
-	// A waiter with time runs once the slot frees, on the now idle instance.
-	resp, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"echo"}`), WaitForCapacity: true})
-	if err != nil {
-		t.Fatalf("waiting invoke: %v", err)
-	}
-	if string(resp.Payload) != `{"action":"echo"}` || resp.ColdStart {
-		t.Errorf("waiting invoke answered %s (ColdStart %v), want the echo on the warm instance", resp.Payload, resp.ColdStart)
-	}
-	if err := <-first; err != nil {
-		t.Error(err)
 	}
 }
 
@@ -421,9 +338,10 @@ func TestResponseSize(t *testing.T) {
 
 func TestCancelKillsInstance(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
+	never, _ := gate(t) // released only by the test's cleanup
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err := h.m.Invoke(ctx, h.fn("cancelled"), &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":5000}`)})
+	_, err := h.m.Invoke(ctx, h.fn("cancelled"), &Request{ID: newRequestID(), Payload: blockPayload(never)})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want DeadlineExceeded", err)
 	}
@@ -438,21 +356,32 @@ func TestCancelKillsInstance(t *testing.T) {
 func TestCloseLetsInflightFinish(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
 	fn := h.fn("inflight")
+	path, release := gate(t)
 	done := make(chan *Response, 1)
 	go func() {
-		resp, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":300}`)})
+		resp, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: blockPayload(path)})
 		if err != nil {
 			t.Error(err)
 		}
 		done <- resp
 	}()
 	waitFor(t, "a busy instance", func() bool { return h.m.Stats().Busy == 1 })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := h.m.Close(ctx); err != nil {
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		closed <- h.m.Close(ctx)
+	}()
+	waitFor(t, "Close to refuse new invocations", func() bool {
+		h.m.mu.Lock()
+		defer h.m.mu.Unlock()
+		return h.m.closed
+	})
+	release()
+	if err := <-closed; err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	if resp := <-done; resp == nil || string(resp.Payload) != `"slept"` {
+	if resp := <-done; resp == nil || string(resp.Payload) != `"released"` {
 		t.Errorf("in-flight invocation answered %+v", resp)
 	}
 	if _, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID()}); !errors.Is(err, ErrClosed) {
@@ -464,9 +393,10 @@ func TestCloseKillsWhenOutOfTime(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{})
 	fn := h.fn("stuck")
 	fn.Timeout = time.Minute
+	never, _ := gate(t) // released only by the test's cleanup
 	errc := make(chan error, 1)
 	go func() {
-		_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":60000}`)})
+		_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: blockPayload(never)})
 		errc <- err
 	}()
 	waitFor(t, "a busy instance", func() bool { return h.m.Stats().Busy == 1 })
@@ -656,8 +586,8 @@ func assertSequence(t *testing.T, msgs []string, want ...*regexp.Regexp) {
 }
 
 func BenchmarkWarmInvoke(b *testing.B) {
-	if fixtures.skip != "" {
-		b.Skip(fixtures.skip)
+	if fixtures.missing != "" {
+		testenv.Missing(b, "%s", fixtures.missing)
 	}
 	codeDir := b.TempDir()
 	if err := os.Symlink(fixtures.lambda, filepath.Join(codeDir, "bootstrap")); err != nil {
@@ -746,84 +676,6 @@ func TestParseVmHWM(t *testing.T) {
 				t.Errorf("parseVmHWM = %d, want %d", got, tt.want)
 			}
 		})
-	}
-}
-
-// Without a log tail, Invoke answers as soon as the runtime posts its
-// result; the invocation finishes in the background, and the next
-// sequential call still finds the same warm instance.
-func TestEarlyAnswer(t *testing.T) {
-	h := newHarness(t, fixtures.lambda, Config{})
-	fn := h.fn("early")
-	one := 1
-	fn.ReservedConcurrency = &one // a second instance would be throttled
-	var counts []float64
-	for n := 0; n < 20; n++ {
-		resp, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"count"}`)})
-		if err != nil {
-			t.Fatalf("call %d: %v", n, err)
-		}
-		if resp.LogTail != nil || resp.FunctionError != "" {
-			t.Fatalf("call %d answered %+v", n, resp)
-		}
-		var count float64
-		json.Unmarshal(resp.Payload, &count)
-		counts = append(counts, count)
-	}
-	for n, c := range counts {
-		if c != float64(n+1) {
-			t.Fatalf("counts %v: sequential calls did not all reuse one instance", counts)
-		}
-	}
-	settle(t, h.m)
-	reports := 0
-	for _, e := range h.sink.messages(fn.LogGroup) {
-		if strings.HasPrefix(e, "REPORT RequestId: ") {
-			reports++
-		}
-	}
-	if reports != 20 {
-		t.Errorf("%d REPORT lines, want 20", reports)
-	}
-}
-
-// Concurrency is a quota per account and region: reservations are carved
-// out of it, and unreserved functions share what is left.
-func TestUnreservedFunctionsShareWhatReservationsLeave(t *testing.T) {
-	h := newHarness(t, fixtures.lambda, Config{AccountConcurrency: 3})
-	slow := func(fn *Function) chan error {
-		done := make(chan error, 1)
-		go func() {
-			_, err := h.m.Invoke(context.Background(), fn, &Request{ID: newRequestID(), Payload: []byte(`{"action":"sleep","ms":400}`)})
-			done <- err
-		}()
-		return done
-	}
-	unreserved := h.fn("shared")
-	unreserved.AccountReserved = 2 // another function holds 2 of the 3
-	busy := slow(unreserved)
-	waitFor(t, "the unreserved share in use", func() bool { return h.m.Stats().Busy == 1 })
-	var throttled *ThrottleError
-	if _, err := h.m.Invoke(context.Background(), unreserved, &Request{ID: newRequestID(), Payload: []byte(`{}`)}); !errors.As(err, &throttled) || throttled.Reason != ReasonAccount {
-		t.Fatalf("a second unreserved invoke with 2 of 3 reserved: %v, want %s", err, ReasonAccount)
-	}
-	// The same function in another region has its own quota.
-	elsewhere := h.fn("shared")
-	elsewhere.Region = "eu-west-1"
-	elsewhere.AccountReserved = 2
-	if _, err := h.m.Invoke(context.Background(), elsewhere, &Request{ID: newRequestID(), Payload: []byte(`{}`), Tail: true}); err != nil {
-		t.Fatalf("another region's quota was used up: %v", err)
-	}
-	// A reserved function runs within its reservation while the share is full.
-	two := 2
-	reserved := h.fn("reserved")
-	reserved.ReservedConcurrency = &two
-	reserved.AccountReserved = 2
-	if _, err := h.m.Invoke(context.Background(), reserved, &Request{ID: newRequestID(), Payload: []byte(`{}`), Tail: true}); err != nil {
-		t.Fatalf("a reserved function was throttled by the unreserved share: %v", err)
-	}
-	if err := <-busy; err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -63,7 +63,6 @@ var (
 	errInvalidRequestID = &apiError{http.StatusBadRequest, "InvalidRequestID", "Invalid request ID"}
 	errTooLarge         = &apiError{http.StatusRequestEntityTooLarge, "RequestEntityTooLarge",
 		"Exceeded maximum allowed payload size (" + strconv.Itoa(maxResponse) + " bytes)."}
-	errShuttingDown = &apiError{http.StatusGone, "InstanceShuttingDown", "The execution environment is shutting down"}
 )
 
 func stateError(msg string) *apiError {
@@ -106,7 +105,8 @@ func (i *instance) next(w http.ResponseWriter, r *http.Request) error {
 	m.mu.Lock()
 	if i.state == stateDead {
 		m.mu.Unlock()
-		return errShuttingDown
+		i.hangUp(w, r)
+		return nil
 	}
 	if i.polling {
 		m.mu.Unlock()
@@ -141,7 +141,8 @@ func (i *instance) next(w http.ResponseWriter, r *http.Request) error {
 			m.mu.Lock()
 			i.polling = false
 			m.mu.Unlock()
-			return errShuttingDown
+			i.hangUp(w, r)
+			return nil
 		case <-r.Context().Done():
 			m.mu.Lock()
 			i.polling = false
@@ -174,6 +175,23 @@ func (i *instance) next(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeEvent(w, v, deadline)
 	return nil
+}
+
+// hangUp answers the /next of an instance being stopped with nothing: it
+// holds the request until the process is gone (or the request ends), then
+// drops the connection. Lambda does not answer a runtime it terminates
+// either; an answer would be read as an event (the Node.js bootstrap once
+// ran the handler with it) or logged as a complaint.
+func (i *instance) hangUp(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-i.exited:
+	case <-r.Context().Done():
+	}
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	panic(http.ErrAbortHandler) // no hijacking (HTTP/2): abort the stream instead
 }
 
 // writeEvent answers /next with v's event and its headers.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // newSandbox returns a Sandbox, skipping the test where the host cannot
@@ -125,6 +126,17 @@ func TestInstancesCannotSeeEachOther(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	// b must fail to find a secret that is there, not one not written yet.
+	deadline := time.Now().Add(time.Minute) // a failure bound only
+	for {
+		if data, _ := os.ReadFile(filepath.Join(a.tmp, "secret")); string(data) == "secret\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a never wrote its secret")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	out, err := b.run(t, `
 test -e /tmp/secret && echo own-tmp-has-it || echo own-tmp-clean
 cat `+a.tmp+`/secret 2>/dev/null || echo host-path-refused

@@ -25,6 +25,16 @@ function request(method, p, body, headers = {}) {
   });
 }
 
+// Node.js's own answer to SIGTERM (reset the terminal, then die of the
+// signal again) does nothing to the init of a PID namespace, as the runtime
+// is in Nimbus's sandbox: the kernel drops the second signal. Exit as Node.js
+// would, unless the function handles SIGTERM itself.
+process.on("SIGTERM", () => {
+  if (process.listenerCount("SIGTERM") === 1) {
+    process.exit(128 + 15);
+  }
+});
+
 let currentRequestId;
 // console.* lines carry the time, request id and level, as on Lambda.
 for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"], ["debug", "DEBUG"], ["trace", "TRACE"]]) {
@@ -115,9 +125,41 @@ function run(fn, event, ctx) {
   });
 }
 
+// nextEvent waits for the next event. Anything but a 200 means there is none to
+// run (the execution environment is going away): exit quietly, never run
+// the handler with an error body as its event.
+async function nextEvent() {
+  let res;
+  try {
+    res = await request("GET", "/invocation/next");
+  } catch {
+    process.exit(0);
+  }
+  if (res.status !== 200) {
+    process.exit(0);
+  }
+  return res;
+}
+
+// post sends a result. A refusal (4xx: the invocation is over, for example
+// its response was too large) is the Runtime API's to report; the runtime
+// moves on to the next event. A Runtime API that is gone or failing ends
+// the runtime quietly.
+async function post(p, body, headers) {
+  let res;
+  try {
+    res = await request("POST", p, body, headers);
+  } catch {
+    process.exit(0);
+  }
+  if (res.status >= 500) {
+    process.exit(0);
+  }
+}
+
 const fn = await loadHandler();
 for (;;) {
-  const next = await request("GET", "/invocation/next");
+  const next = await nextEvent();
   const id = next.headers["lambda-runtime-aws-request-id"];
   currentRequestId = id;
   if (next.headers["lambda-runtime-trace-id"]) {
@@ -126,11 +168,11 @@ for (;;) {
   try {
     const event = next.body.length ? JSON.parse(next.body.toString()) : {};
     const result = await run(fn, event, context(next.headers));
-    await request("POST", `/invocation/${id}/response`, JSON.stringify(result === undefined ? null : result), { "Content-Type": "application/json" });
+    await post(`/invocation/${id}/response`, JSON.stringify(result === undefined ? null : result), { "Content-Type": "application/json" });
   } catch (err) {
     const payload = errorPayload(err);
     console.error("Invoke Error \t" + JSON.stringify(payload));
-    await request("POST", `/invocation/${id}/error`, JSON.stringify(payload),
+    await post(`/invocation/${id}/error`, JSON.stringify(payload),
       { "Lambda-Runtime-Function-Error-Type": payload.errorType, "Content-Type": "application/json" });
   }
 }

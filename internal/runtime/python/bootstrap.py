@@ -224,10 +224,36 @@ class LambdaContext:
         return max(self._deadline_ms - int(time.time() * 1000), 0)
 
 
+def next_event():
+    """Waits for the next event. Anything but a 200 means there is none to
+    run (the execution environment is going away): exit quietly, never run
+    the handler with an error body as its event."""
+    try:
+        status, headers, body = request("GET", "/invocation/next")
+    except OSError:
+        sys.exit(0)
+    if status != 200:
+        sys.exit(0)
+    return headers, body
+
+
+def post(path, body, headers):
+    """Sends a result. A refusal (4xx: the invocation is over, for example
+    its response was too large) is the Runtime API's to report; the runtime
+    moves on to the next event. A Runtime API that is gone or failing ends
+    the runtime quietly."""
+    try:
+        status, _, _ = request("POST", path, body, headers)
+    except OSError:
+        sys.exit(0)
+    if status >= 500:
+        sys.exit(0)
+
+
 def main():
     function = load_handler()
     while True:
-        _, headers, body = request("GET", "/invocation/next")
+        headers, body = next_event()
         request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
         if "Lambda-Runtime-Trace-Id" in headers:
             os.environ["_X_AMZN_TRACE_ID"] = headers["Lambda-Runtime-Trace-Id"]
@@ -240,12 +266,12 @@ def main():
             stack = stack_of(exc)
             print(f"[ERROR] {error_type}: {exc}\nTraceback (most recent call last):\n{''.join(stack)}", flush=True)
             body = json.dumps({"errorMessage": str(exc), "errorType": error_type, "requestId": request_id, "stackTrace": stack}).encode()
-            request("POST", f"/invocation/{request_id}/error", body,
-                    {"Lambda-Runtime-Function-Error-Type": error_type, "Content-Type": "application/json"})
+            post(f"/invocation/{request_id}/error", body,
+                 {"Lambda-Runtime-Function-Error-Type": error_type, "Content-Type": "application/json"})
             continue
         sys.stdout.flush()
         sys.stderr.flush()
-        request("POST", f"/invocation/{request_id}/response", payload, {"Content-Type": "application/json"})
+        post(f"/invocation/{request_id}/response", payload, {"Content-Type": "application/json"})
 
 
 main()

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -25,6 +28,9 @@ type event struct {
 var counter int
 
 func handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	if os.Getenv("MARK_CALLS") != "" {
+		fmt.Printf("handler called with %s\n", raw)
+	}
 	var e event
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return nil, err
@@ -60,6 +66,26 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		}
 		time.Sleep(time.Duration(e.Ms) * time.Millisecond)
 		return len(held), nil
+	case "fill": // allocates N MB in $TMPDIR (two files), without writing them
+		for _, name := range []string{"a", "b"} {
+			f, err := os.Create(filepath.Join(os.Getenv("TMPDIR"), name))
+			if err != nil {
+				return nil, err
+			}
+			err = syscall.Fallocate(int(f.Fd()), 0, 0, int64(e.N)<<20)
+			f.Close()
+			if err != nil {
+				return nil, err
+			}
+		}
+		return "filled", nil
+	case "block": // returns once the file Text exists
+		for {
+			if _, err := os.Stat(e.Text); err == nil {
+				return "released", nil
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	case "count":
 		counter++
 		return counter, nil
@@ -88,5 +114,13 @@ func must(s string, _ error) string { return s }
 
 func main() {
 	fmt.Println("init: starting")
+	if os.Getenv("TRAP_SIGTERM") != "" { // handles SIGTERM and stays
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, syscall.SIGTERM)
+		go func() {
+			<-c
+			fmt.Println("SIGTERM received")
+		}()
+	}
 	lambda.Start(handle)
 }
