@@ -29,8 +29,8 @@ import (
 // temporary directory.
 func buildPeerFixture(t *testing.T) string {
 	t.Helper()
-	if fixtures.skip != "" {
-		t.Skip("skipping process test: " + fixtures.skip)
+	if fixtures.missing != "" {
+		testenv.Missing(t, "%s", fixtures.missing)
 	}
 	out := filepath.Join(t.TempDir(), "peerfn")
 	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", out, "./testdata/peerfn")
