@@ -276,9 +276,17 @@ func socketAs(t *testing.T, uid int) int {
 	}
 	done := make(chan result)
 	go func() {
-		goruntime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		unix.Setfsuid(uid)
+		// The thread's filesystem uid is changed and restored, never left
+		// changed, and the thread survives: a locked goroutine that exits
+		// ends its thread, and an instance forked from that thread would
+		// get its Pdeathsig (SIGKILL).
+		goruntime.LockOSThread()
+		defer goruntime.UnlockOSThread()
+		prev, _ := unix.SetfsuidRetUid(uid)
 		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if _, rerr := unix.SetfsuidRetUid(prev); rerr != nil && err == nil {
+			err = rerr
+		}
 		done <- result{fd, err}
 	}()
 	r := <-done
