@@ -109,17 +109,17 @@ func (s *Service) receiveFrom(ctx context.Context, q *queue, in *ReceiveMessageR
 				left = due
 			}
 		}
-		timer := make(chan struct{})
-		t2 := s.clock.AfterFunc(left, func() { close(timer) })
+		due := make(chan struct{})
+		timer := s.clock.AfterFunc(left, func() { close(due) })
 		select {
 		case <-notify:
-		case <-timer:
+		case <-due:
 		case <-s.ctx.Done():
 		case <-ctx.Done():
-			t2.Stop()
+			timer.Stop()
 			return nil, ctx.Err()
 		}
-		t2.Stop()
+		timer.Stop()
 	}
 }
 
