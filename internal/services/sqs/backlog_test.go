@@ -19,13 +19,15 @@ import (
 // in the Go heap than a queue of N, and every message is still received
 // exactly once.
 //
-// It calls the service directly: 100,000 messages through HTTP would take
+// It calls the service directly: 40,000 messages through HTTP would take
 // far longer, and what it measures is the service's memory, not the wire.
 //
 // It does not run in parallel: other tests would move the heap it
 // measures.
 func TestBacklogMemory(t *testing.T) {
-	n, perMessageLimit := 10_000, int64(64) // bytes of heap per message, for bodies of 1 KB
+	// Bytes of heap per message, for bodies of 1 KB: about 30 are measured;
+	// the bound leaves room for what Pebble's background work holds.
+	n, perMessageLimit := 10_000, int64(100)
 	if raceEnabled || !cgoEnabled {
 		// Pebble then keeps (some of) its block cache in the Go heap, and
 		// the start fills it with the state records it reads.
