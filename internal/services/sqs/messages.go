@@ -9,9 +9,10 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
-// The operations on a queue's index (index.go). Every method here runs
-// with q.mu held; none waits for the disk, though a few read a state
-// record (a Pebble Get) on rare paths.
+// The operations on a queue's index (index.go). The methods named
+// …Locked run with q.mu held; none waits for the disk, though deletes and
+// visibility changes of messages not in flight read a state record (a
+// Pebble Get).
 
 // sentSec is the retention clock of a message sent at ms: its second,
 // rounded up, so that rounding never expires a message early.
