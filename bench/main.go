@@ -30,10 +30,13 @@
 // aws-sdk-go-v2 DynamoDB client; then DynamoDB Streams (bench/ddbstream.go):
 // Nimbus against moto_server. `-only dynamodb` measures DynamoDB alone and
 // replaces just the DynamoDB section of the report; `-only streams` does the
-// same for DynamoDB Streams:
+// same for DynamoDB Streams. `-only sqs-backlog` (bench/sqsbacklog.go, not
+// part of a plain run: about 10 minutes) fills a queue with a million 1 KB
+// messages and measures memory, start time and the drain:
 //
 //	go run ./bench -only dynamodb -rev HEAD
 //	go run ./bench -only streams -rev HEAD
+//	go run ./bench -only sqs-backlog -backlog-n 100000
 //
 // The machine is usually shared: the bench waits (-wait-idle) for it to calm
 // down, interleaves the warm runs of the three servers, and reports how much
@@ -100,10 +103,12 @@ type options struct {
 	// Rev, when set, is a git revision whose tree (git archive) is built and
 	// measured instead of the working tree; default: the working tree.
 	Rev string
-	// Only, when set, names the one part that is measured ("dynamodb" or
-	// "streams"); its section of Out is replaced and the rest kept.
-	// Default: every part.
+	// Only, when set, names the one part that is measured ("dynamodb",
+	// "streams" or "sqs-backlog"); its section of Out is replaced and the
+	// rest kept. Default: every part but sqs-backlog.
 	Only string
+	// Backlog configures -only sqs-backlog.
+	Backlog backlogOptions
 }
 
 func main() {
@@ -125,7 +130,8 @@ func main() {
 	flag.DurationVar(&o.WaitIdle, "wait-idle", 30*time.Second, "wait up to this long for the machine to be mostly idle before measuring")
 	flag.StringVar(&o.Goaws, "goaws", "", "goaws binary for the SQS comparison (default: PATH, then $(go env GOPATH)/bin/goaws)")
 	flag.StringVar(&o.Rev, "rev", "", "measure this git revision (e.g. HEAD) instead of the working tree")
-	flag.StringVar(&o.Only, "only", "", "measure only this `part` (dynamodb or streams) and replace only its section of the report")
+	flag.StringVar(&o.Only, "only", "", "measure only this `part` (dynamodb, streams or sqs-backlog) and replace only its section of the report")
+	registerBacklogFlags(&o.Backlog)
 	flag.StringVar(&floorAddr, "floor-server", "", "internal: serve the floor server on `ADDR` and nothing else")
 	flag.Parse()
 
@@ -154,8 +160,8 @@ func run(ctx context.Context, o options) (err error) {
 	if o.Out == "" {
 		o.Out = filepath.Join(root, "bench", "results.md")
 	}
-	if o.Only != "" && o.Only != "dynamodb" && o.Only != "streams" {
-		return fmt.Errorf("-only %q: the parts that run alone are dynamodb and streams", o.Only)
+	if o.Only != "" && o.Only != "dynamodb" && o.Only != "streams" && o.Only != "sqs-backlog" {
+		return fmt.Errorf("-only %q: the parts that run alone are dynamodb, streams and sqs-backlog", o.Only)
 	}
 	work, err := os.MkdirTemp("", "nimbus-bench-")
 	if err != nil {
@@ -197,6 +203,8 @@ func run(ctx context.Context, o options) (err error) {
 		return runDynamoDBOnly(ctx, o, nimbusBin, work, commit, logf)
 	case "streams":
 		return runStreamsOnly(ctx, o, root, nimbusBin, work, commit, logf)
+	case "sqs-backlog":
+		return runSQSBacklogOnly(ctx, o, nimbusBin, work, commit, logf)
 	}
 	bootstrap := bootstrapPath(work)
 	if err = buildGo(ctx, src, bootstrap, "./internal/nimbustest/testfunc", "-tags", "lambda.norpc", "-trimpath"); err != nil {

@@ -2,30 +2,28 @@ package sqs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/ptr"
+	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
-// deleteLocked removes the message a receipt handle names and returns it
-// for its key to be deleted, or nil when it is gone already. A standard
-// queue takes any handle of the message; a FIFO queue refuses one whose
-// visibility timeout has passed.
-func (q *queue) deleteLocked(handle string, now int64) (*message, *awserr.Error) {
-	id, nonce, ok := decodeReceipt(q.key, handle)
-	if !ok {
-		return nil, errReceiptHandleIsInvalid(handle)
+// deleteRecords adds the deletion of message seq's records to b.
+func (q *queue) deleteRecords(b *storage.Batch, seq uint64) {
+	b.Delete(seqKey(q.bodyPfx, seq))
+	b.Delete(seqKey(q.statePfx, seq))
+}
+
+// entryError turns the error of one batch entry into its Failed entry, or
+// returns it when it is not the caller's fault.
+func entryError(id *string, err error) (BatchResultErrorEntry, error) {
+	var e *awserr.Error
+	if errors.As(err, &e) {
+		return failedEntry(ptr.Value(id), e), nil
 	}
-	m := q.msgs[id]
-	if m == nil {
-		return nil, nil
-	}
-	if q.fifo && (m.Receipt != nonce || m.VisibleAtMs <= now) {
-		return nil, errInvalidParameterValue("Value %s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.", handle)
-	}
-	q.removeLocked(m)
-	return m, nil
+	return BatchResultErrorEntry{}, err
 }
 
 // DeleteMessage deletes a received message.
@@ -38,15 +36,15 @@ func (s *Service) DeleteMessage(ctx context.Context, in *DeleteMessageRequest) e
 		return errMissingParameter("ReceiptHandle")
 	}
 	q.mu.Lock()
-	m, fail := q.deleteLocked(*in.ReceiptHandle, s.nowMillis())
+	seq, found, err := q.deleteLocked(*in.ReceiptHandle, s.nowMillis())
 	q.mu.Unlock()
-	if fail != nil {
-		return fail
+	if err != nil || !found {
+		return err
 	}
-	if m == nil {
-		return nil
-	}
-	if err := s.db.Delete(messageKey(q.key, m.Seq)); err != nil {
+	b := s.db.NewBatch()
+	defer b.Close()
+	q.deleteRecords(b, seq)
+	if err := b.Commit(); err != nil {
 		return fmt.Errorf("deleting a message of %s: %w", q.key.name, err)
 	}
 	return nil
@@ -67,13 +65,18 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 	now := s.nowMillis()
 	q.mu.Lock()
 	for _, e := range in.Entries {
-		m, fail := q.deleteLocked(ptr.Value(e.ReceiptHandle), now)
-		if fail != nil {
-			out.Failed = append(out.Failed, failedEntry(ptr.Value(e.Id), fail))
+		seq, found, err := q.deleteLocked(ptr.Value(e.ReceiptHandle), now)
+		if err != nil {
+			failed, err := entryError(e.Id, err)
+			if err != nil {
+				q.mu.Unlock()
+				return nil, err
+			}
+			out.Failed = append(out.Failed, failed)
 			continue
 		}
-		if m != nil {
-			b.Delete(messageKey(q.key, m.Seq))
+		if found {
+			q.deleteRecords(b, seq)
 		}
 		out.Successful = append(out.Successful, DeleteMessageBatchResultEntry{Id: e.Id})
 	}
@@ -84,30 +87,6 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 		}
 	}
 	return out, nil
-}
-
-// changeVisibilityLocked sets when a received message becomes receivable
-// again, counted from now.
-func (q *queue) changeVisibilityLocked(handle string, timeout int32, now int64) (*message, *awserr.Error) {
-	id, nonce, ok := decodeReceipt(q.key, handle)
-	if !ok {
-		return nil, errReceiptHandleIsInvalid(handle)
-	}
-	if timeout < 0 || timeout > 43200 {
-		return nil, errInvalidParameterValue("Value %d for parameter VisibilityTimeout is invalid. Reason: VisibilityTimeout must be an integer between 0 and 43200.", timeout)
-	}
-	m := q.msgs[id]
-	if m == nil {
-		return nil, errInvalidParameterValue("Value %s for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.", handle)
-	}
-	if m.Receipt != nonce || m.VisibleAtMs <= now {
-		return nil, withQueryCode(ErrMessageNotInflight("Message does not exist or is not available for visibility timeout change."))
-	}
-	q.setVisibleLocked(m, now+int64(timeout)*1000)
-	if timeout == 0 {
-		q.wakeLocked()
-	}
-	return m, nil
 }
 
 // ChangeMessageVisibility changes a received message's visibility timeout.
@@ -122,19 +101,16 @@ func (s *Service) ChangeMessageVisibility(ctx context.Context, in *ChangeMessage
 	if in.VisibilityTimeout == nil {
 		return errMissingParameter("VisibilityTimeout")
 	}
-	q.mu.Lock()
-	m, fail := q.changeVisibilityLocked(*in.ReceiptHandle, *in.VisibilityTimeout, s.nowMillis())
-	var record []byte
-	if m != nil {
-		record = mustJSON(m)
-	}
-	q.mu.Unlock()
-	if fail != nil {
-		return fail
-	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	b.Set(messageKey(q.key, m.Seq), record)
+	// Stored under q.mu, so that a delete that follows comes after it.
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	seq, st, err := q.changeVisibilityLocked(*in.ReceiptHandle, *in.VisibilityTimeout, s.nowMillis())
+	if err != nil {
+		return err
+	}
+	b.Set(seqKey(q.statePfx, seq), appendState(nil, st))
 	if err := b.CommitNoSync(); err != nil {
 		return fmt.Errorf("storing a message of %s: %w", q.key.name, err)
 	}
@@ -156,16 +132,20 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMe
 	defer b.Close()
 	now := s.nowMillis()
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	for _, e := range in.Entries {
-		m, fail := q.changeVisibilityLocked(ptr.Value(e.ReceiptHandle), ptr.Value(e.VisibilityTimeout), now)
-		if fail != nil {
-			out.Failed = append(out.Failed, failedEntry(ptr.Value(e.Id), fail))
+		seq, st, err := q.changeVisibilityLocked(ptr.Value(e.ReceiptHandle), ptr.Value(e.VisibilityTimeout), now)
+		if err != nil {
+			failed, err := entryError(e.Id, err)
+			if err != nil {
+				return nil, err
+			}
+			out.Failed = append(out.Failed, failed)
 			continue
 		}
-		b.Set(messageKey(q.key, m.Seq), mustJSON(m))
+		b.Set(seqKey(q.statePfx, seq), appendState(nil, st))
 		out.Successful = append(out.Successful, ChangeMessageVisibilityBatchResultEntry{Id: e.Id})
 	}
-	q.mu.Unlock()
 	if b.Len() > 0 {
 		if err := b.CommitNoSync(); err != nil {
 			return nil, fmt.Errorf("storing messages of %s: %w", q.key.name, err)

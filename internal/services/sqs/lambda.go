@@ -61,8 +61,8 @@ func (s *Service) DeleteForLambda(queueARN string, receiptHandles []string) erro
 	now := s.nowMillis()
 	q.mu.Lock()
 	for _, h := range receiptHandles {
-		if m, fail := q.deleteLocked(h, now); fail == nil && m != nil {
-			b.Delete(messageKey(q.key, m.Seq))
+		if seq, found, err := q.deleteLocked(h, now); err == nil && found {
+			q.deleteRecords(b, seq)
 		}
 	}
 	q.mu.Unlock()

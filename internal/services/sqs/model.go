@@ -1,8 +1,6 @@
 package sqs
 
 import (
-	"container/heap"
-	"sort"
 	"strconv"
 	"sync"
 
@@ -35,59 +33,46 @@ type permission struct {
 	Actions  []string `json:"actions"`
 }
 
-// message is a message as stored under messageKey and held in memory.
-type message struct {
-	ID          string                           `json:"id"`
-	Seq         uint64                           `json:"seq"`
-	Body        string                           `json:"body"`
-	MD5Body     string                           `json:"md5Body"`
-	MD5Attrs    string                           `json:"md5Attrs,omitempty"`
-	Attrs       map[string]MessageAttributeValue `json:"attrs,omitempty"`
-	SentMs      int64                            `json:"sent"`
-	SenderID    string                           `json:"sender"`
-	GroupID     string                           `json:"group,omitempty"`
-	DedupID     string                           `json:"dedup,omitempty"`
-	TraceHeader string                           `json:"trace,omitempty"`
-	// DLQSource is the ARN of the queue a dead-lettered message came from.
-	DLQSource      string `json:"dlqSource,omitempty"`
-	ReceiveCount   int    `json:"receives,omitempty"`
-	FirstReceiveMs int64  `json:"firstReceive,omitempty"`
-	// VisibleAtMs is when the message can next be received: after its
-	// delay, or when its visibility timeout ends.
-	VisibleAtMs int64 `json:"visibleAt"`
-	// Receipt is the nonce of the current receipt handle ("" before the
-	// first receive); older handles no longer match it.
-	Receipt string `json:"receipt,omitempty"`
-
-	index int // in the queue's heap, -1 when not in it
-}
-
-// sequenceNumber is the FIFO SequenceNumber of m.
-func (m *message) sequenceNumber() string { return strconv.FormatUint(m.Seq, 10) }
-
-// queue is a queue's state in memory: its record and live messages.
+// queue is a queue's state in memory: its record and the index of its
+// messages (index.go), whose bodies stay in the store.
 type queue struct {
 	key queueKey
 	arn string
+	db  *storage.DB
+	// statePfx and bodyPfx prefix the keys of the queue's message records.
+	statePfx, bodyPfx []byte
 
 	mu   sync.Mutex
 	rec  queueRecord
 	fifo bool
-	// msgs are the live messages by id.
-	msgs map[string]*message
-	// ready orders the messages of a standard queue by when they can be
-	// received, then by age.
-	ready msgHeap
-	// groups hold a FIFO queue's messages per group, in order.
-	groups map[string]*group
-	// dedup maps a FIFO deduplication key to when it expires (epoch ms)
-	// and the message it let in.
-	dedup   map[string]dedupEntry
+	// limit is how many messages may be in flight at once.
+	limit int
+
+	// The index: see index.go.
+	ready, delayed minHeap[entry]
+	gone           map[uint64]struct{}
+	inflight       map[uint64]*flight
+	expiry         minHeap[timer]
+	groups         map[string]*group
+	avail          groupHeap
+	waiting        minHeap[groupTimer]
+	// fifoCount counts a FIFO queue's messages; none is delayed past
+	// delayUntil (epoch ms).
+	fifoCount  int
+	delayUntil int64
+
 	lastSeq uint64
+	// dedup maps a FIFO deduplication key to when it expires (epoch ms)
+	// and the message it let in; dedupOrder lists the keys by expiry, so
+	// that the map holds five minutes of sends at most.
+	dedup      map[string]dedupEntry
+	dedupOrder []expiring
 	// purgedAt is when PurgeQueue last ran (epoch ms), for its 60 s limit.
 	purgedAt int64
-	// attempts remember FIFO receive attempts for ReceiveRequestAttemptId.
-	attempts map[string]receiveAttempt
+	// attempts remember FIFO receive attempts for ReceiveRequestAttemptId,
+	// for five minutes (attemptOrder).
+	attempts     map[string]receiveAttempt
+	attemptOrder []expiring
 	// notify is closed when messages may have become receivable.
 	notify  chan struct{}
 	deleted bool
@@ -104,82 +89,41 @@ type receiveAttempt struct {
 	messages []Message
 }
 
-// group is one FIFO message group: its messages in sequence order.
-type group struct {
-	id   string
-	msgs []*message
+// expiring is a cache key and when it expires (epoch ms).
+type expiring struct {
+	at  int64
+	key string
 }
 
-func newQueue(rec queueRecord) *queue {
+func newQueue(rec queueRecord, db *storage.DB, limit int) *queue {
 	k := queueKey{rec.Account, rec.Region, rec.Name}
-	q := &queue{key: k, arn: k.arn(), rec: rec, msgs: map[string]*message{}, notify: make(chan struct{})}
+	q := &queue{key: k, arn: k.arn(), db: db, statePfx: statePrefix(k), bodyPfx: bodyPrefix(k), rec: rec, limit: limit,
+		notify: make(chan struct{})}
 	q.fifo = rec.Attributes["FifoQueue"] == "true"
+	q.resetLocked()
 	if q.fifo {
-		q.groups = map[string]*group{}
 		q.dedup = map[string]dedupEntry{}
 		q.attempts = map[string]receiveAttempt{}
 	}
 	return q
 }
 
-// restore adds a stored message while loading.
-func (q *queue) restore(m *message) {
-	if m.Seq > q.lastSeq {
-		q.lastSeq = m.Seq
-	}
-	q.addLocked(m)
-}
-
-// addLocked adds m to the queue's structures. q.mu must be held (or the
-// queue not yet shared).
-func (q *queue) addLocked(m *message) {
-	q.msgs[m.ID] = m
-	m.index = -1
-	if q.fifo {
-		g := q.groups[m.GroupID]
-		if g == nil {
-			g = &group{id: m.GroupID}
-			q.groups[m.GroupID] = g
+// pruneLocked forgets the deduplication keys and receive attempts whose
+// five minutes have passed.
+func (q *queue) pruneLocked(now int64) {
+	for len(q.dedupOrder) > 0 && q.dedupOrder[0].at <= now {
+		x := q.dedupOrder[0]
+		q.dedupOrder = q.dedupOrder[1:]
+		if e, ok := q.dedup[x.key]; ok && e.expires == x.at {
+			delete(q.dedup, x.key)
 		}
-		// Messages arrive in sequence order, except when loading.
-		i := sort.Search(len(g.msgs), func(i int) bool { return g.msgs[i].Seq > m.Seq })
-		g.msgs = append(g.msgs, nil)
-		copy(g.msgs[i+1:], g.msgs[i:])
-		g.msgs[i] = m
-		return
 	}
-	heap.Push(&q.ready, m)
-}
-
-// removeLocked takes m out of the queue's structures.
-func (q *queue) removeLocked(m *message) {
-	delete(q.msgs, m.ID)
-	if q.fifo {
-		g := q.groups[m.GroupID]
-		if g == nil {
-			return
+	for len(q.attemptOrder) > 0 && q.attemptOrder[0].at <= now {
+		x := q.attemptOrder[0]
+		q.attemptOrder = q.attemptOrder[1:]
+		if a, ok := q.attempts[x.key]; ok && a.expires == x.at {
+			delete(q.attempts, x.key)
 		}
-		for i, x := range g.msgs {
-			if x == m {
-				g.msgs = append(g.msgs[:i], g.msgs[i+1:]...)
-				break
-			}
-		}
-		if len(g.msgs) == 0 {
-			delete(q.groups, m.GroupID)
-		}
-		return
-	}
-	if m.index >= 0 {
-		heap.Remove(&q.ready, m.index)
-	}
-}
-
-// setVisibleLocked changes when m can next be received.
-func (q *queue) setVisibleLocked(m *message, at int64) {
-	m.VisibleAtMs = at
-	if !q.fifo && m.index >= 0 {
-		heap.Fix(&q.ready, m.index)
 	}
 }
 
@@ -207,42 +151,4 @@ func (q *queue) nextSeqLocked(nowMs int64) uint64 {
 	}
 	q.lastSeq = seq
 	return seq
-}
-
-// msgHeap orders messages by VisibleAtMs, then Seq.
-type msgHeap []*message
-
-func (h msgHeap) Len() int { return len(h) }
-func (h msgHeap) Less(i, j int) bool {
-	if h[i].VisibleAtMs != h[j].VisibleAtMs {
-		return h[i].VisibleAtMs < h[j].VisibleAtMs
-	}
-	return h[i].Seq < h[j].Seq
-}
-func (h msgHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *msgHeap) Push(x any) {
-	m := x.(*message)
-	m.index = len(*h)
-	*h = append(*h, m)
-}
-func (h *msgHeap) Pop() any {
-	old := *h
-	m := old[len(old)-1]
-	old[len(old)-1] = nil
-	m.index = -1
-	*h = old[:len(old)-1]
-	return m
-}
-
-// Storage keys.
-
-func queueStorageKey(k queueKey) []byte { return storage.Key("sqs", "q", k.account, k.region, k.name) }
-
-func messagePrefix(k queueKey) []byte { return storage.Key("sqs", "m", k.account, k.region, k.name) }
-
-func messageKey(k queueKey, seq uint64) []byte {
-	return storage.AppendUint64(messagePrefix(k), seq)
 }

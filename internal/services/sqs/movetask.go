@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 
+	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/ptr"
 )
@@ -17,6 +20,11 @@ const (
 	taskCancelled = "CANCELLED"
 	taskFailed    = "FAILED"
 )
+
+// maxTasks is how many message move tasks are kept per source queue: the
+// most recent, as many as ListMessageMoveTasks lists. Older finished ones
+// are dropped, and all of them with their queue.
+const maxTasks = 10
 
 // moveTask moves the messages of a dead-letter queue back to their source
 // queues, or to a destination, at most a rate per second. Guarded by
@@ -61,26 +69,41 @@ func (s *Service) StartMessageMoveTask(ctx context.Context, in *StartMessageMove
 		return nil, errInvalidParameterValue("Value %d for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.", rate)
 	}
 	src.mu.Lock()
-	toMove := int64(len(src.msgs))
+	toMove := int64(src.sizeLocked())
 	src.mu.Unlock()
-	taskCtx, cancel := context.WithCancel(context.Background())
 	t := &moveTask{id: s.ids.RequestID(), source: sourceARN, destination: dest, rate: rate, started: s.nowMillis(),
-		toMove: toMove, status: taskRunning, cancel: cancel}
+		toMove: toMove, status: taskRunning}
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, errors.New("sqs: the service is closed")
+	}
 	for _, other := range s.tasks[sourceARN] {
 		if other.status == taskRunning {
 			s.mu.Unlock()
-			cancel()
 			return nil, errInvalidParameterValue("There is already a task running. Only one active task is allowed for a source queue arn at a given time.")
 		}
 	}
-	if s.tasks == nil {
-		s.tasks = map[string][]*moveTask{}
-	}
-	s.tasks[sourceARN] = append(s.tasks[sourceARN], t)
+	s.tasks[sourceARN] = keepRecent(append(s.tasks[sourceARN], t))
+	var taskCtx context.Context
+	taskCtx, t.cancel = context.WithCancel(s.ctx)
+	s.wg.Add(1)
+	s.moving.Add(1)
 	s.mu.Unlock()
 	go s.runTask(taskCtx, t, src)
 	return &StartMessageMoveTaskResult{TaskHandle: ptr.To(t.handle())}, nil
+}
+
+// keepRecent drops the oldest finished tasks beyond maxTasks.
+func keepRecent(tasks []*moveTask) []*moveTask {
+	for i := 0; len(tasks) > maxTasks && i < len(tasks); {
+		if tasks[i].status == taskRunning {
+			i++
+			continue
+		}
+		tasks = append(tasks[:i], tasks[i+1:]...)
+	}
+	return tasks
 }
 
 // isDeadLetterQueue reports whether some queue's RedrivePolicy targets arn.
@@ -103,8 +126,12 @@ func (s *Service) isDeadLetterQueue(queueARN string) bool {
 }
 
 // runTask moves up to the task's count of messages, each to the
-// destination or back to the queue it was dead-lettered from.
+// destination or back to the queue it was dead-lettered from. It ends
+// with the task, or when the service closes.
 func (s *Service) runTask(ctx context.Context, t *moveTask, src *queue) {
+	defer s.wg.Done()
+	defer s.moving.Done()
+	defer t.cancel()
 	finish := func(status, failure string) {
 		s.mu.Lock()
 		if t.status == taskRunning {
@@ -116,45 +143,59 @@ func (s *Service) runTask(ctx context.Context, t *moveTask, src *queue) {
 		s.mu.RLock()
 		done := t.moved >= t.toMove || t.status != taskRunning
 		s.mu.RUnlock()
-		if done || ctx.Err() != nil {
+		if done {
 			finish(taskCompleted, "")
 			return
 		}
+		if ctx.Err() != nil {
+			return // cancelled, or the service is closing
+		}
+		now := s.nowMillis()
 		src.mu.Lock()
-		got, gone, _ := src.takeLocked(s.nowMillis(), 1, 30, s)
+		taken := src.takeLocked(now, 1, 30, s.nonce)
 		src.mu.Unlock()
-		if err := s.settle(src, nil, gone); err != nil {
+		got, err := s.settle(src, taken, now)
+		if err != nil {
+			s.log.Error("sqs: message move task", "source", t.source, "err", err)
 			finish(taskFailed, "AWS.SimpleQueueService.InternalError")
 			return
 		}
 		if len(got) == 0 {
+			if len(taken.picks) > 0 || len(taken.dooms) > 0 {
+				continue // what it took left the queue instead
+			}
 			finish(taskCompleted, "")
 			return
 		}
-		m := got[0].m
+		m := got[0]
 		target := t.destination
 		if target == "" {
-			target = m.DLQSource
+			target = m.b.DLQSource
 		}
 		dst := s.lookupARN(target)
 		if dst == nil {
 			finish(taskFailed, "AWS.SimpleQueueService.NonExistentQueue")
 			return
 		}
-		o := &outgoing{body: m.Body, attrs: m.Attrs, groupID: m.GroupID, groupSet: m.GroupID != "", traceHeader: m.TraceHeader}
+		o := &outgoing{body: m.b.Body, attrs: m.b.Attrs, groupID: m.b.GroupID, groupSet: m.b.GroupID != "", traceHeader: m.b.TraceHeader}
 		if dst.fifo {
-			o.dedupID, o.dedupSet = m.ID, true
+			o.dedupID, o.dedupSet = m.b.ID, true
 		}
 		if _, err := s.enqueue(ctx, dst, []*outgoing{o}); err != nil {
-			finish(taskFailed, "AWS.SimpleQueueService.InternalError")
+			reason := "AWS.SimpleQueueService.InternalError"
+			var e *awserr.Error
+			if errors.As(err, &e) && e.QueryCode != "" {
+				reason = e.QueryCode
+			} else {
+				s.log.Error("sqs: message move task", "source", t.source, "err", err)
+			}
+			finish(taskFailed, reason)
 			return
 		}
-		src.mu.Lock()
-		if mm, _ := src.deleteLocked(got[0].receipt, s.nowMillis()); mm != nil {
-			src.mu.Unlock()
-			_ = s.db.Delete(messageKey(src.key, mm.Seq))
-		} else {
-			src.mu.Unlock()
+		if err := s.deleteMoved(src, m.p, now); err != nil {
+			s.log.Error("sqs: message move task", "source", t.source, "err", err)
+			finish(taskFailed, "AWS.SimpleQueueService.InternalError")
+			return
 		}
 		s.mu.Lock()
 		t.moved++
@@ -169,6 +210,35 @@ func (s *Service) runTask(ctx context.Context, t *moveTask, src *queue) {
 			}
 		}
 	}
+}
+
+// deleteMoved deletes a message a move task received and sent on.
+func (s *Service) deleteMoved(src *queue, p pick, now int64) error {
+	src.mu.Lock()
+	seq, found, err := src.deleteLocked(encodeReceipt(src.key, p.e.seq, p.nonce), now)
+	src.mu.Unlock()
+	if err != nil || !found {
+		return err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	src.deleteRecords(b, seq)
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("deleting a moved message of %s: %w", src.key.name, err)
+	}
+	return nil
+}
+
+// dropTasksLocked forgets the tasks of a deleted queue, stopping the
+// running one. s.mu must be held.
+func (s *Service) dropTasksLocked(queueARN string) {
+	for _, t := range s.tasks[queueARN] {
+		if t.status == taskRunning {
+			t.status = taskCancelled
+			t.cancel()
+		}
+	}
+	delete(s.tasks, queueARN)
 }
 
 // CancelMessageMoveTask stops a running task.

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/arn"
 	"github.com/nimbus-dev/nimbus/internal/ptr"
@@ -129,7 +128,8 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueRequest) (*Cre
 		}
 		return &CreateQueueResult{QueueUrl: ptr.To(queueURL(info, k))}, nil
 	}
-	if at, ok := s.deleted[k]; ok && s.clock.Now().Sub(at) < 60*time.Second {
+	s.pruneDeletedLocked(s.clock.Now())
+	if _, ok := s.deleted[k]; ok {
 		return nil, withQueryCode(ErrQueueDeletedRecently("You must wait 60 seconds after deleting a queue before you can create another with the same name."))
 	}
 	now := s.clock.Now().Unix()
@@ -145,7 +145,7 @@ func (s *Service) CreateQueue(ctx context.Context, in *CreateQueueRequest) (*Cre
 	if err := s.db.Set(queueStorageKey(k), mustJSON(rec)); err != nil {
 		return nil, fmt.Errorf("storing queue %s: %w", name, err)
 	}
-	s.queues[k] = newQueue(rec)
+	s.queues[k] = newQueue(rec, s.db, s.limit)
 	return &CreateQueueResult{QueueUrl: ptr.To(queueURL(info, k))}, nil
 }
 
@@ -235,20 +235,30 @@ func (s *Service) DeleteQueue(ctx context.Context, in *DeleteQueueRequest) error
 	b := s.db.NewBatch()
 	defer b.Close()
 	b.Delete(queueStorageKey(q.key))
-	prefix := messagePrefix(q.key)
-	b.DeleteRange(prefix, storage.PrefixEnd(prefix))
+	deleteMessages(b, q.key)
 	if err := b.Commit(); err != nil {
 		return fmt.Errorf("deleting queue %s: %w", q.key.name, err)
 	}
 	s.mu.Lock()
 	delete(s.queues, q.key)
+	s.pruneDeletedLocked(s.clock.Now())
 	s.deleted[q.key] = s.clock.Now()
+	s.dropTasksLocked(q.arn)
 	s.mu.Unlock()
 	q.mu.Lock()
 	q.deleted = true
+	q.resetLocked()
 	q.wakeLocked()
 	q.mu.Unlock()
 	return nil
+}
+
+// deleteMessages adds the deletion of every message record of the queue k
+// to b.
+func deleteMessages(b *storage.Batch, k queueKey) {
+	for _, prefix := range [][]byte{statePrefix(k), bodyPrefix(k), legacyPrefix(k)} {
+		b.DeleteRange(prefix, storage.PrefixEnd(prefix))
+	}
 }
 
 // PurgeQueue deletes every message of a queue, at most once a minute.
@@ -263,19 +273,16 @@ func (s *Service) PurgeQueue(ctx context.Context, in *PurgeQueueRequest) error {
 	if q.purgedAt != 0 && now-q.purgedAt < 60_000 {
 		return errPurgeInProgress(q.key.name)
 	}
-	prefix := messagePrefix(q.key)
 	b := s.db.NewBatch()
 	defer b.Close()
-	b.DeleteRange(prefix, storage.PrefixEnd(prefix))
+	deleteMessages(b, q.key)
 	if err := b.Commit(); err != nil {
 		return fmt.Errorf("purging queue %s: %w", q.key.name, err)
 	}
 	q.purgedAt = now
-	q.msgs = map[string]*message{}
-	q.ready = nil
+	q.resetLocked()
 	if q.fifo {
-		q.groups = map[string]*group{}
-		q.dedup = map[string]dedupEntry{}
+		q.dedup, q.dedupOrder = map[string]dedupEntry{}, nil
 	}
 	return nil
 }
@@ -344,21 +351,6 @@ func (q *queue) attributesLocked(now int64) map[string]string {
 	out["LastModifiedTimestamp"] = strconv.FormatInt(q.rec.Modified, 10)
 	out["QueueArn"] = q.arn
 	return out
-}
-
-// countsLocked counts the receivable, in-flight and delayed messages.
-func (q *queue) countsLocked(now int64) (visible, inflight, delayed int) {
-	for _, m := range q.msgs {
-		switch {
-		case m.VisibleAtMs <= now:
-			visible++
-		case m.ReceiveCount > 0:
-			inflight++
-		default:
-			delayed++
-		}
-	}
-	return
 }
 
 // SetQueueAttributes changes a queue's settable attributes.

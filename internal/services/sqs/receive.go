@@ -3,13 +3,14 @@ package sqs
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nimbus-dev/nimbus/internal/ptr"
+	"github.com/nimbus-dev/nimbus/internal/storage"
 )
 
 // systemAttributeNames are the message system attributes a receive can
@@ -62,7 +63,8 @@ func (s *Service) receiveFrom(ctx context.Context, q *queue, in *ReceiveMessageR
 	for {
 		now := s.nowMillis()
 		q.mu.Lock()
-		if cached, ok := q.attempts[attempt]; attempt != "" && ok && cached.expires > now {
+		q.pruneLocked(now)
+		if cached, ok := q.attempts[attempt]; attempt != "" && ok {
 			q.mu.Unlock()
 			return &ReceiveMessageResult{Messages: cached.messages}, nil
 		}
@@ -70,12 +72,17 @@ func (s *Service) receiveFrom(ctx context.Context, q *queue, in *ReceiveMessageR
 		if in.VisibilityTimeout != nil {
 			visibility = int64(*in.VisibilityTimeout)
 		}
-		got, doomed, nextDue := q.takeLocked(now, int(max), visibility, s)
+		t := q.takeLocked(now, int(max), visibility, s.nonce)
+		nextDue := q.nextDueLocked()
 		notify, gone := q.notify, q.deleted
 		q.mu.Unlock()
 
-		if err := s.settle(q, got, doomed); err != nil {
+		got, err := s.settle(q, t, now)
+		if err != nil {
 			return nil, err
+		}
+		if len(got) == 0 && t.overLimit && !q.fifo {
+			return nil, errOverLimit()
 		}
 		if len(got) > 0 || gone {
 			out := &ReceiveMessageResult{}
@@ -85,9 +92,13 @@ func (s *Service) receiveFrom(ctx context.Context, q *queue, in *ReceiveMessageR
 			if attempt != "" && len(out.Messages) > 0 {
 				q.mu.Lock()
 				q.attempts[attempt] = receiveAttempt{expires: now + attemptWindowMs, messages: out.Messages}
+				q.attemptOrder = append(q.attemptOrder, expiring{now + attemptWindowMs, attempt})
 				q.mu.Unlock()
 			}
 			return out, nil
+		}
+		if len(t.picks) > 0 || len(t.dooms) > 0 {
+			continue // what it took left the queue instead: look again
 		}
 		left := deadline.Sub(s.clock.Now())
 		if left <= 0 || s.isClosed() {
@@ -98,16 +109,17 @@ func (s *Service) receiveFrom(ctx context.Context, q *queue, in *ReceiveMessageR
 				left = due
 			}
 		}
-		timer := make(chan struct{})
-		t := s.clock.AfterFunc(left, func() { close(timer) })
+		due := make(chan struct{})
+		timer := s.clock.AfterFunc(left, func() { close(due) })
 		select {
 		case <-notify:
-		case <-timer:
+		case <-due:
+		case <-s.ctx.Done():
 		case <-ctx.Done():
-			t.Stop()
+			timer.Stop()
 			return nil, ctx.Err()
 		}
-		t.Stop()
+		timer.Stop()
 	}
 }
 
@@ -117,117 +129,118 @@ func (s *Service) isClosed() bool {
 	return s.closed
 }
 
+// nonce makes a receive's receipt nonce.
+func (s *Service) nonce() uint64 {
+	n, _ := strconv.ParseUint(s.ids.Hex(16), 16, 64)
+	return n
+}
+
 // received is a message as one receive got it.
 type received struct {
-	m       message // a copy: the queue's may change once unlocked
-	receipt string
+	b *body
+	p pick
 }
 
-// doomed is a message leaving the queue on a receive: past its retention,
-// or past maxReceiveCount on its way to the dead-letter queue.
-type doomed struct {
-	m   *message
-	dlq string // ARN, "" to drop
-}
-
-// takeLocked marks up to n receivable messages received and returns them,
-// the messages that leave the queue instead (expired, dead-lettered), and
-// when the next message becomes receivable (epoch ms, 0 if unknown).
-func (q *queue) takeLocked(now int64, n int, visibility int64, s *Service) ([]received, []doomed, int64) {
-	retentionMs := q.intAttr("MessageRetentionPeriod") * 1000
-	policy, _ := parseRedrivePolicy(q.rec.Attributes["RedrivePolicy"])
-	var got []received
-	var gone []doomed
-	// take receives m or moves it out; it reports whether m was received.
-	take := func(m *message) bool {
-		if m.SentMs+retentionMs <= now {
-			q.removeLocked(m)
-			gone = append(gone, doomed{m: m})
-			return false
-		}
-		if policy != nil && m.ReceiveCount >= policy.MaxReceiveCount {
-			q.removeLocked(m)
-			gone = append(gone, doomed{m: m, dlq: policy.DeadLetterTargetArn})
-			return false
-		}
-		m.ReceiveCount++
-		if m.FirstReceiveMs == 0 {
-			m.FirstReceiveMs = now
-		}
-		m.Receipt = s.ids.Hex(16)
-		q.setVisibleLocked(m, now+visibility*1000)
-		got = append(got, received{m: *m, receipt: encodeReceipt(q.key, m.ID, m.Receipt)})
-		return true
+// settle completes a receive: it reads the bodies of the messages taken,
+// records their receives (not synced: a crash at worst redelivers) and
+// takes out of the store, synced, the messages that left the queue
+// (expired, dead-lettered, or found gone).
+func (s *Service) settle(q *queue, t taken, now int64) ([]received, error) {
+	if len(t.picks) == 0 && len(t.dooms) == 0 {
+		return nil, nil
 	}
-	if !q.fifo {
-		for len(got) < n && q.ready.Len() > 0 && q.ready[0].VisibleAtMs <= now {
-			take(q.ready[0])
+	got := make([]received, 0, len(t.picks))
+	var lost []pick
+	for _, p := range t.picks {
+		raw, err := s.db.Get(seqKey(q.bodyPfx, p.e.seq))
+		if errors.Is(err, storage.ErrNotFound) {
+			lost = append(lost, p) // deleted meanwhile
+			continue
 		}
-		next := int64(0)
-		if q.ready.Len() > 0 {
-			next = q.ready[0].VisibleAtMs
+		if err != nil {
+			return nil, fmt.Errorf("reading a message of %s: %w", q.key.name, err)
 		}
-		return got, gone, next
-	}
-	// FIFO: groups in order of their oldest message, each up to its first
-	// message in flight.
-	groups := make([]*group, 0, len(q.groups))
-	for _, g := range q.groups {
-		groups = append(groups, g)
-	}
-	sort.Slice(groups, func(i, j int) bool { return groups[i].msgs[0].Seq < groups[j].msgs[0].Seq })
-	next := int64(0)
-	for _, g := range groups {
-		if len(got) >= n {
-			break
+		b, err := decodeBody(raw)
+		if err != nil {
+			return nil, fmt.Errorf("reading a message of %s: %w", q.key.name, err)
 		}
-		// Received messages stay in place (in flight now); removed ones
-		// leave, so i then names the next.
-		for i := 0; len(got) < n && i < len(g.msgs); {
-			m := g.msgs[i]
-			if m.VisibleAtMs > now { // in flight or delayed: the group waits
-				if next == 0 || m.VisibleAtMs < next {
-					next = m.VisibleAtMs
-				}
-				break
+		if b.SentMs+t.retentionMs <= now {
+			lost = append(lost, p)
+			continue
+		}
+		if p.firstReceive == 0 {
+			st, err := q.loadState(p.e.seq)
+			if err != nil {
+				return nil, err
 			}
-			if take(m) {
-				i++
+			p.firstReceive = now
+			if st != nil && st.FirstReceiveMs != 0 {
+				p.firstReceive = st.FirstReceiveMs
 			}
 		}
+		got = append(got, received{b, p})
 	}
-	for key, e := range q.dedup {
-		if e.expires <= now {
-			delete(q.dedup, key)
+
+	// Under q.mu, so that a delete that follows cannot be overtaken by
+	// the write.
+	wb := s.db.NewBatch()
+	defer wb.Close()
+	var buf []byte
+	q.mu.Lock()
+	for _, r := range got {
+		p := r.p
+		if !q.stillTakenLocked(p) {
+			continue
 		}
-	}
-	for key, a := range q.attempts {
-		if a.expires <= now {
-			delete(q.attempts, key)
+		if f := q.inflight[p.e.seq]; f != nil {
+			f.firstReceive = p.firstReceive
 		}
+		st := state{VisibleAtMs: p.e.visibleAt, ReceiveCount: p.e.receives, FirstReceiveMs: p.firstReceive,
+			Nonce: p.nonce, SentSec: p.e.sent, GroupID: p.group}
+		buf = appendState(buf[:0], &st)
+		wb.Set(seqKey(q.statePfx, p.e.seq), buf)
 	}
-	return got, gone, next
+	for _, p := range lost {
+		q.forgetLocked(p, now)
+	}
+	var err error
+	if wb.Len() > 0 {
+		err = wb.CommitNoSync()
+	}
+	q.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("storing received messages of %s: %w", q.key.name, err)
+	}
+
+	dooms := t.dooms
+	for _, p := range lost {
+		dooms = append(dooms, doom{e: p.e, group: p.group})
+	}
+	if err := s.dispose(q, dooms, now); err != nil {
+		return nil, err
+	}
+	return got, nil
 }
 
-// settle stores what a receive changed: the received messages' counts and
-// visibility (not synced: a crash at worst redelivers), and the messages
-// that left, dead-lettered ones into their queue (synced).
-func (s *Service) settle(q *queue, got []received, gone []doomed) error {
-	if len(got) == 0 && len(gone) == 0 {
+// dispose deletes the records of messages that left q, moving the
+// dead-lettered ones into their queue, and syncs.
+func (s *Service) dispose(q *queue, dooms []doom, now int64) error {
+	if len(dooms) == 0 {
 		return nil
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	for _, r := range got {
-		b.Set(messageKey(q.key, r.m.Seq), mustJSON(&r.m))
-	}
 	type move struct {
-		dlq *queue
-		m   *message
+		dlq   *queue
+		e     entry
+		group string
 	}
 	var moves []move
-	for _, d := range gone {
-		b.Delete(messageKey(q.key, d.m.Seq))
+	var buf []byte
+	for _, d := range dooms {
+		bodyKey := seqKey(q.bodyPfx, d.e.seq)
+		b.Delete(bodyKey)
+		b.Delete(seqKey(q.statePfx, d.e.seq))
 		if d.dlq == "" {
 			continue
 		}
@@ -235,29 +248,46 @@ func (s *Service) settle(q *queue, got []received, gone []doomed) error {
 		if dlq == nil {
 			continue // the dead-letter queue is gone: the message is dropped
 		}
+		raw, err := s.db.Get(bodyKey)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("dead-lettering a message of %s: %w", q.key.name, err)
+		}
+		m, err := decodeBody(raw)
+		if err != nil {
+			return fmt.Errorf("dead-lettering a message of %s: %w", q.key.name, err)
+		}
+		old, err := q.loadState(d.e.seq)
+		if err != nil {
+			return err
+		}
 		// It keeps its id, attributes and receive count.
-		m := *d.m
-		m.Receipt = ""
 		m.DLQSource = q.arn
-		now := s.nowMillis()
-		m.VisibleAtMs = now
 		dlq.mu.Lock()
-		m.Seq = dlq.nextSeqLocked(now)
+		e := entry{visibleAt: now, seq: dlq.nextSeqLocked(now), receives: d.e.receives, sent: d.e.sent}
 		dlq.mu.Unlock()
-		b.Set(messageKey(dlq.key, m.Seq), mustJSON(&m))
-		moves = append(moves, move{dlq, &m})
+		st := state{VisibleAtMs: e.visibleAt, ReceiveCount: e.receives, SentSec: e.sent}
+		if old != nil {
+			st.FirstReceiveMs = old.FirstReceiveMs
+		}
+		if dlq.fifo {
+			st.GroupID = m.GroupID
+		}
+		buf = appendBody(buf[:0], m)
+		b.Set(seqKey(dlq.bodyPfx, e.seq), buf)
+		buf = appendState(buf[:0], &st)
+		b.Set(seqKey(dlq.statePfx, e.seq), buf)
+		moves = append(moves, move{dlq, e, m.GroupID})
 	}
-	commit := b.CommitNoSync
-	if len(gone) > 0 {
-		commit = b.Commit
-	}
-	if err := commit(); err != nil {
-		return fmt.Errorf("storing received messages of %s: %w", q.key.name, err)
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("removing messages of %s: %w", q.key.name, err)
 	}
 	for _, mv := range moves {
 		mv.dlq.mu.Lock()
 		if !mv.dlq.deleted {
-			mv.dlq.addLocked(mv.m)
+			mv.dlq.addLocked(mv.e, mv.group, now)
 			mv.dlq.wakeLocked()
 		}
 		mv.dlq.mu.Unlock()
@@ -268,8 +298,9 @@ func (s *Service) settle(q *queue, got []received, gone []doomed) error {
 // render builds the Message a receive answers, with the attributes asked
 // for.
 func (r received) render(q *queue, in *ReceiveMessageRequest) Message {
-	m := r.m
-	out := Message{MessageId: ptr.To(m.ID), ReceiptHandle: ptr.To(r.receipt), Body: ptr.To(m.Body), MD5OfBody: ptr.To(m.MD5Body)}
+	m := r.b
+	out := Message{MessageId: ptr.To(m.ID), ReceiptHandle: ptr.To(encodeReceipt(q.key, r.p.e.seq, r.p.nonce)),
+		Body: ptr.To(m.Body), MD5OfBody: ptr.To(m.MD5Body)}
 	if attrs := selectAttributes(m.Attrs, in.MessageAttributeNames); attrs != nil {
 		out.MessageAttributes = attrs
 		out.MD5OfMessageAttributes = ptr.To(md5OfAttributes(attrs))
@@ -288,8 +319,8 @@ func (r received) render(q *queue, in *ReceiveMessageRequest) Message {
 		return out
 	}
 	all := map[string]string{
-		"ApproximateReceiveCount":          strconv.Itoa(m.ReceiveCount),
-		"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.FirstReceiveMs, 10),
+		"ApproximateReceiveCount":          strconv.FormatUint(uint64(r.p.e.receives), 10),
+		"ApproximateFirstReceiveTimestamp": strconv.FormatInt(r.p.firstReceive, 10),
 		"SentTimestamp":                    strconv.FormatInt(m.SentMs, 10),
 		"SenderId":                         m.SenderID,
 	}
@@ -302,7 +333,7 @@ func (r received) render(q *queue, in *ReceiveMessageRequest) Message {
 	if q.fifo {
 		all["MessageGroupId"] = m.GroupID
 		all["MessageDeduplicationId"] = m.DedupID
-		all["SequenceNumber"] = m.sequenceNumber()
+		all["SequenceNumber"] = strconv.FormatUint(r.p.e.seq, 10)
 	} else if m.GroupID != "" {
 		all["MessageGroupId"] = m.GroupID
 	}
@@ -315,21 +346,29 @@ func (r received) render(q *queue, in *ReceiveMessageRequest) Message {
 	return out
 }
 
-// Receipt handles name the queue, the message and the receive.
+// Receipt handles name the queue, the message (its sequence number) and
+// the receive (its nonce).
 
-func encodeReceipt(k queueKey, id, nonce string) string {
-	return base64.StdEncoding.EncodeToString([]byte(k.account + "/" + k.name + "/" + id + "/" + nonce))
+func encodeReceipt(k queueKey, seq, nonce uint64) string {
+	raw := k.account + "/" + k.name + "/" + strconv.FormatUint(seq, 10) + "/" + strconv.FormatUint(nonce, 16)
+	return base64.StdEncoding.EncodeToString([]byte(raw))
 }
 
-// decodeReceipt returns the message id and receive nonce of a handle for q.
-func decodeReceipt(k queueKey, handle string) (id, nonce string, ok bool) {
+// decodeReceipt returns the sequence number and receive nonce of a handle
+// for the queue k.
+func decodeReceipt(k queueKey, handle string) (seq, nonce uint64, ok bool) {
 	raw, err := base64.StdEncoding.DecodeString(handle)
 	if err != nil {
-		return "", "", false
+		return 0, 0, false
 	}
 	parts := strings.Split(string(raw), "/")
 	if len(parts) != 4 || parts[0] != k.account || parts[1] != k.name {
-		return "", "", false
+		return 0, 0, false
 	}
-	return parts[2], parts[3], true
+	seq, err1 := strconv.ParseUint(parts[2], 10, 64)
+	nonce, err2 := strconv.ParseUint(parts[3], 16, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return seq, nonce, true
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
@@ -135,7 +136,24 @@ func (s *Service) enqueue(ctx context.Context, q *queue, batch []*outgoing) ([]s
 	}
 	now := s.nowMillis()
 	out := make([]sent, len(batch))
-	var fresh []*message
+	bodies := make([]*body, len(batch))
+	for i, o := range batch {
+		b := &body{ID: s.ids.RequestID(), SentMs: now, MD5Body: md5Hex(o.body), MD5Attrs: md5OfAttributes(o.attrs),
+			SenderID: sender, GroupID: o.groupID, DedupID: o.dedupID, TraceHeader: o.traceHeader, Body: o.body, Attrs: o.attrs}
+		if b.TraceHeader == "" {
+			b.TraceHeader = info.TraceHeader
+		}
+		bodies[i] = b
+		out[i] = sent{id: b.ID, md5Body: b.MD5Body, md5Attrs: b.MD5Attrs}
+		if len(o.sysAttrs) > 0 {
+			out[i].md5Sys = md5OfAttributes(systemAsMessageAttributes(o.sysAttrs))
+		}
+	}
+	type fresh struct {
+		b *body
+		e entry
+	}
+	var stored []fresh
 	var reserved []string
 
 	q.mu.Lock()
@@ -143,53 +161,51 @@ func (s *Service) enqueue(ctx context.Context, q *queue, batch []*outgoing) ([]s
 		q.mu.Unlock()
 		return nil, errQueueDoesNotExist()
 	}
+	q.pruneLocked(now)
 	delay := q.intAttr("DelaySeconds")
 	scope := q.rec.Attributes["DeduplicationScope"]
 	for i, o := range batch {
-		m := &message{ID: s.ids.RequestID(), Body: o.body, MD5Body: md5Hex(o.body), Attrs: o.attrs,
-			MD5Attrs: md5OfAttributes(o.attrs), SentMs: now, SenderID: sender, GroupID: o.groupID,
-			DedupID: o.dedupID, TraceHeader: o.traceHeader}
-		if m.TraceHeader == "" {
-			m.TraceHeader = info.TraceHeader
-		}
 		d := delay
 		if o.delay != nil {
 			d = int64(*o.delay)
 		}
-		m.VisibleAtMs = now + d*1000
+		e := entry{visibleAt: now + d*1000, sent: sentSec(now)}
 		if q.fifo {
 			key := o.dedupID
 			if scope == "messageGroup" {
 				key = o.groupID + "\x00" + o.dedupID
 			}
-			if e, ok := q.dedup[key]; ok && e.expires > now {
-				out[i] = sent{id: e.id, md5Body: m.MD5Body, md5Attrs: m.MD5Attrs, sequence: fmt.Sprint(e.seq)}
+			if prior, ok := q.dedup[key]; ok && prior.expires > now {
+				out[i].id, out[i].sequence = prior.id, strconv.FormatUint(prior.seq, 10)
 				continue
 			}
-			m.Seq = q.nextSeqLocked(now)
-			q.dedup[key] = dedupEntry{expires: now + dedupWindowMs, id: m.ID, seq: m.Seq}
+			e.seq = q.nextSeqLocked(now)
+			q.dedup[key] = dedupEntry{expires: now + dedupWindowMs, id: bodies[i].ID, seq: e.seq}
+			q.dedupOrder = append(q.dedupOrder, expiring{now + dedupWindowMs, key})
 			reserved = append(reserved, key)
+			out[i].sequence = strconv.FormatUint(e.seq, 10)
 		} else {
-			m.Seq = q.nextSeqLocked(now)
+			e.seq = q.nextSeqLocked(now)
 		}
-		out[i] = sent{id: m.ID, md5Body: m.MD5Body, md5Attrs: m.MD5Attrs}
-		if q.fifo {
-			out[i].sequence = m.sequenceNumber()
-		}
-		if len(o.sysAttrs) > 0 {
-			out[i].md5Sys = md5OfAttributes(systemAsMessageAttributes(o.sysAttrs))
-		}
-		fresh = append(fresh, m)
+		stored = append(stored, fresh{bodies[i], e})
 	}
 	q.mu.Unlock()
 
-	if len(fresh) == 0 {
+	if len(stored) == 0 {
 		return out, nil
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
-	for _, m := range fresh {
-		b.Set(messageKey(q.key, m.Seq), mustJSON(m))
+	var buf []byte
+	for _, f := range stored {
+		buf = appendBody(buf[:0], f.b)
+		b.Set(seqKey(q.bodyPfx, f.e.seq), buf)
+		st := state{VisibleAtMs: f.e.visibleAt, SentSec: f.e.sent}
+		if q.fifo {
+			st.GroupID = f.b.GroupID
+		}
+		buf = appendState(buf[:0], &st)
+		b.Set(seqKey(q.statePfx, f.e.seq), buf)
 	}
 	if err := b.Commit(); err != nil {
 		q.mu.Lock()
@@ -201,8 +217,8 @@ func (s *Service) enqueue(ctx context.Context, q *queue, batch []*outgoing) ([]s
 	}
 	q.mu.Lock()
 	if !q.deleted {
-		for _, m := range fresh {
-			q.addLocked(m)
+		for _, f := range stored {
+			q.addLocked(f.e, f.b.GroupID, now)
 		}
 		q.wakeLocked()
 	}

@@ -277,34 +277,6 @@ func TestDelays(t *testing.T) {
 	}
 }
 
-func TestLongPollingWakesOnSend(t *testing.T) {
-	t.Parallel()
-	c, _ := start(t, nil)
-	ctx := context.Background()
-	url := createQueue(t, c, "poll", nil)
-	done := make(chan []types.Message, 1)
-	t0 := time.Now()
-	go func() {
-		out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), WaitTimeSeconds: 10})
-		if err != nil {
-			t.Error(err)
-		}
-		done <- out.Messages
-	}()
-	time.Sleep(200 * time.Millisecond)
-	if _, err := c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("wake")}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case msgs := <-done:
-		if len(msgs) != 1 || time.Since(t0) > 5*time.Second {
-			t.Errorf("long poll answered %v after %v", bodies(msgs), time.Since(t0))
-		}
-	case <-time.After(8 * time.Second):
-		t.Fatal("the long poll did not wake on the send")
-	}
-}
-
 func TestFIFO(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewFake(epoch)
@@ -526,60 +498,4 @@ func TestRecordedRules(t *testing.T) {
 		_, err := c.RemovePermission(ctx, &sqs.RemovePermissionInput{QueueUrl: aws.String(u), Label: aws.String("nope")})
 		wantAPIError(t, err, "InvalidParameterValue", "Value nope for parameter Label is invalid. Reason: can't find label.")
 	})
-}
-
-func TestMessageMoveTasks(t *testing.T) {
-	t.Parallel()
-	clk := clock.NewFake(epoch)
-	c, _ := start(t, clk)
-	ctx := context.Background()
-	dlq := createQueue(t, c, "moved-dlq", nil)
-	dlqARN := "arn:aws:sqs:us-east-1:000000000000:moved-dlq"
-	src := createQueue(t, c, "moved-src", map[string]string{"VisibilityTimeout": "1",
-		"RedrivePolicy": `{"deadLetterTargetArn":"` + dlqARN + `","maxReceiveCount":1}`})
-	for _, b := range []string{"a", "b"} {
-		c.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(src), MessageBody: aws.String(b)})
-	}
-	receive(t, c, src, 10)
-	clk.Advance(2 * time.Second)
-	if got := receive(t, c, src, 10); len(got) != 0 { // this receive dead-letters both
-		t.Fatalf("received %v", bodies(got))
-	}
-
-	_, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String("arn:aws:sqs:us-east-1:000000000000:moved-src")})
-	wantAPIError(t, err, "InvalidParameterValue", "Source queue must be configured as a Dead Letter Queue.")
-	_, err = c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlqARN), DestinationArn: aws.String(dlqARN + "doesntexist")})
-	wantAPIError(t, err, "ResourceNotFoundException", "The resource that you specified for the DestinationArn parameter doesn't exist.")
-
-	task, err := c.StartMessageMoveTask(ctx, &sqs.StartMessageMoveTaskInput{SourceArn: aws.String(dlqARN)})
-	if err != nil || aws.ToString(task.TaskHandle) == "" {
-		t.Fatalf("StartMessageMoveTask = %v, %v", task, err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	var list *sqs.ListMessageMoveTasksOutput
-	for time.Now().Before(deadline) {
-		list, err = c.ListMessageMoveTasks(ctx, &sqs.ListMessageMoveTasksInput{SourceArn: aws.String(dlqARN)})
-		if err == nil && len(list.Results) == 1 && aws.ToString(list.Results[0].Status) == "COMPLETED" {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	r := list.Results[0]
-	if aws.ToString(r.Status) != "COMPLETED" || r.ApproximateNumberOfMessagesMoved != 2 || r.ApproximateNumberOfMessagesToMove == nil ||
-		*r.ApproximateNumberOfMessagesToMove != 2 || r.TaskHandle != nil || r.DestinationArn != nil {
-		t.Errorf("task = %+v", r)
-	}
-	clk.Advance(time.Second)
-	back := bodies(receive(t, c, src, 10))
-	sort.Strings(back)
-	if !cmp.Equal(back, []string{"a", "b"}) {
-		t.Errorf("back in the source queue: %v", back)
-	}
-	if got := receive(t, c, dlq, 10); len(got) != 0 {
-		t.Errorf("the dead-letter queue still holds %v", bodies(got))
-	}
-	_, err = c.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: aws.String("foobared")})
-	wantAPIError(t, err, "InvalidParameterValue", "Value for parameter TaskHandle is invalid.")
-	_, err = c.CancelMessageMoveTask(ctx, &sqs.CancelMessageMoveTaskInput{TaskHandle: task.TaskHandle})
-	wantAPIError(t, err, "ResourceNotFoundException", "Task does not exist.")
 }

@@ -1,0 +1,7 @@
+//go:build cgo
+
+package sqs
+
+// cgoEnabled is set when Pebble can keep its caches and memtables out of
+// the Go heap (it allocates them with malloc).
+const cgoEnabled = true
