@@ -20,6 +20,8 @@ func (s *Service) QueueExists(queueARN string) bool { return s.lookupARN(queueAR
 
 // errNoQueue is what pollers get for a queue that is gone; its text is
 // the one Lambda reports for it.
+//
+//lint:ignore ST1005 Lambda's own words, punctuation included
 var errNoQueue = errors.New("SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.")
 
 // ReceiveForLambda long-polls the queue for up to wait and returns up to
