@@ -99,9 +99,11 @@ type Service struct {
 	pollers   sync.WaitGroup
 }
 
-// Close stops the event source mappings' pollers and waits for them. The
-// runtime must still be running: a batch in flight ends with its
-// invocation.
+// Close stops the event source mappings' pollers and shard workers, the
+// only goroutines the service starts, and waits for them. The runtime must
+// still be running: a batch in flight ends with its invocation.
+// Asynchronous invocations run in the outbox's workers: closing the outbox
+// stops them.
 func (s *Service) Close() { s.closeMappings() }
 
 // New loads the stored functions and returns the service.
