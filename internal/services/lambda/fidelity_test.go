@@ -89,7 +89,7 @@ func TestTagsAndConcurrencyKeepTheRevision(t *testing.T) {
 	client := lambda.NewFromConfig(n.Config())
 	ctx := context.Background()
 	created := createFunction(t, client, "fn")
-	_, first := invoke(t, client, "fn", map[string]any{})
+	_, first := invokeSettled(t, client, "fn", map[string]any{})
 	if _, err := client.TagResource(ctx, &lambda.TagResourceInput{Resource: created.FunctionArn, Tags: map[string]string{"a": "b"}}); err != nil {
 		t.Fatal(err)
 	}
