@@ -107,7 +107,7 @@ func (s *Service) deliverAsync(ctx context.Context, m *outbox.Message) error {
 		s.asyncOutcome(ctx, f, &ev, "ZeroReservedConcurrency", nil)
 		return nil
 	}
-	resp, err := s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
+	resp, err := s.invoke(ctx, f, &runtime.Request{
 		ID:         ev.RequestID,
 		Payload:    ev.Payload,
 		InvokedARN: ev.InvokedARN,
@@ -116,6 +116,10 @@ func (s *Service) deliverAsync(ctx context.Context, m *outbox.Message) error {
 	var throttled *runtime.ThrottleError
 	if errors.As(err, &throttled) {
 		return outbox.Retry(throttleRetry(m.Attempts), err)
+	}
+	if errors.Is(err, errFunctionGone) {
+		s.cfg.Logger.Warn("dropping an asynchronous invocation of a deleted function", "function", ev.Function, "request_id", ev.RequestID)
+		return nil
 	}
 	if err != nil {
 		// Shutting down or an internal failure: the event stays queued.

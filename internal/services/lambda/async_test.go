@@ -12,12 +12,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/server"
 )
 
 func TestEventInvokes(t *testing.T) {
 	t.Parallel()
-	n := nimbustest.Start(t)
+	// A fake clock: a throttled event's next try waits on it, so the test
+	// sees the event parked before it lets it go.
+	clk := clock.NewFake(time.Now())
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Clock: clk}})
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
 	createFunction(t, client, "async")
 	ctx := context.Background()
@@ -29,7 +34,7 @@ func TestEventInvokes(t *testing.T) {
 		if err != nil || out.StatusCode != 202 {
 			t.Fatalf("Event invoke: %v, status %d", err, out.StatusCode)
 		}
-		waitUntil(t, func() bool { return len(record.Lines()) == 1 })
+		eventually(t, "the event to run", func() bool { return len(record.Lines()) == 1 })
 	})
 	t.Run("over 1 MB refused", func(t *testing.T) {
 		big := []byte(`"` + strings.Repeat("x", 1048576) + `"`)
@@ -42,7 +47,7 @@ func TestEventInvokes(t *testing.T) {
 			t.Fatal(err)
 		}
 		logs := cloudwatchlogs.NewFromConfig(n.Config())
-		waitUntil(t, func() bool {
+		eventually(t, "the failure in the log", func() bool {
 			out, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{
 				LogGroupName: aws.String("/aws/lambda/async"), FilterPattern: aws.String(`"Asynchronous invocation"`)})
 			return err == nil && len(out.Events) == 1 && strings.Contains(aws.ToString(out.Events[0].Message), "async boom")
@@ -53,28 +58,26 @@ func TestEventInvokes(t *testing.T) {
 			t.Fatal(err)
 		}
 		later := nimbustest.NewRecorder(t)
+		now := clk.Now()
 		if _, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("async"), InvocationType: types.InvocationTypeEvent,
 			Payload: []byte(fmt.Sprintf(`{"action":"record","url":%q}`, later.URL()))}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond)
-		if len(later.Lines()) > 0 {
-			t.Fatal("the event ran while the function had no concurrency")
+		// The event was tried, throttled and parked for a short while: a
+		// timer due within two seconds (the earlier failure's retry waits a
+		// minute). Had it run, nothing would be parked.
+		wctx, cancel := context.WithTimeout(ctx, patience)
+		defer cancel()
+		if err := clk.BlockUntilTimer(wctx, func(due time.Time) bool { return due.After(now) && !due.After(now.Add(2*time.Second)) }); err != nil {
+			t.Fatalf("the throttled event was never parked: pending timers %v", clk.Timers())
+		}
+		if got := later.Lines(); len(got) != 0 {
+			t.Fatalf("the event ran while the function had no concurrency: %v", got)
 		}
 		if _, err := client.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("async")}); err != nil {
 			t.Fatal(err)
 		}
-		waitUntil(t, func() bool { return len(later.Lines()) == 1 })
+		clk.Advance(2 * time.Second) // its next try
+		eventually(t, "the event to run once capacity returned", func() bool { return len(later.Lines()) == 1 })
 	})
-}
-
-func waitUntil(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition never held")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -38,12 +38,15 @@ type destinationRecord struct {
 }
 
 // TestAsyncRetriesAndDestinations steps a fake clock through Lambda's
-// retries (about a minute, then two) and checks what reaches the failure
-// and success destinations and the dead-letter queue.
+// retries (a minute, then two) and checks what reaches the failure and
+// success destinations and the dead-letter queue.
 func TestAsyncRetriesAndDestinations(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewFake(time.Now())
 	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Clock: clk, Isolation: "off"}})
+	// Off the minute marks on which the services' sweeps tick, so that a
+	// retry's timer is the only one due when it is.
+	clk.Advance(7 * time.Second)
 	ctx := context.Background()
 	lc := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
 	qc := sqs.NewFromConfig(n.Config())
@@ -54,66 +57,59 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 		}
 		return aws.ToString(out.QueueUrl), "arn:aws:sqs:us-east-1:000000000000:" + name
 	}
-	// next waits (in real time: deliveries run at once) for one message.
-	next := func(t *testing.T, url string) (string, map[string]string) {
+	type message struct {
+		body  string
+		attrs map[string]string
+	}
+	// drain waits (in real time: deliveries run at once) for a message in
+	// url, then takes everything the queue holds: what was sent there
+	// before the awaited message is in too.
+	drain := func(t *testing.T, url string) []message {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for time.Now().Before(deadline) {
-			out, err := qc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MessageAttributeNames: []string{"All"}})
+		var got []message
+		eventually(t, "a message in "+url, func() bool {
+			out, err := qc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MessageAttributeNames: []string{"All"},
+				MaxNumberOfMessages: 10})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(out.Messages) == 1 {
-				m := out.Messages[0]
+			for _, m := range out.Messages {
 				qc.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
 				attrs := map[string]string{}
 				for k, v := range m.MessageAttributes {
 					attrs[k] = aws.ToString(v.DataType) + ":" + aws.ToString(v.StringValue)
 				}
-				return aws.ToString(m.Body), attrs
+				got = append(got, message{aws.ToString(m.Body), attrs})
 			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("nothing arrived in %s", url)
-		return "", nil
+			return len(got) > 0
+		})
+		return got
 	}
-	empty := func(t *testing.T, url string) {
+	// only drains url and wants exactly one message there.
+	only := func(t *testing.T, url string) (string, map[string]string) {
 		t.Helper()
-		time.Sleep(200 * time.Millisecond)
-		out, _ := qc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url)})
-		if len(out.Messages) != 0 {
-			t.Fatalf("%s is not empty: %s", url, aws.ToString(out.Messages[0].Body))
+		got := drain(t, url)
+		if len(got) != 1 {
+			t.Fatalf("%s holds %d messages, want 1: %v", url, len(got), got)
 		}
-	}
-	// advance steps the clock in small steps, so that parked retries fire.
-	advance := func(d time.Duration) {
-		for step := time.Duration(0); step < d; step += 5 * time.Second {
-			clk.Advance(5 * time.Second)
-			time.Sleep(5 * time.Millisecond)
-		}
+		return got[0].body, got[0].attrs
 	}
 	lc2 := cloudwatchlogs.NewFromConfig(n.Config())
 	// logged waits until the function's log group holds a line with text.
 	logged := func(t *testing.T, text string) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
+		eventually(t, "the function's log to say "+text, func() bool {
 			out, err := lc2.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/flaky"),
 				FilterPattern: aws.String(`"` + text + `"`)})
-			if err == nil && len(out.Events) > 0 {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatalf("the function's log never said %q", text)
+			return err == nil && len(out.Events) > 0
+		})
 	}
-	invokeEvent := func(t *testing.T, name, payload string) string {
+	invokeEvent := func(t *testing.T, name, payload string) {
 		t.Helper()
 		out, err := lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(name), InvocationType: types.InvocationTypeEvent, Payload: []byte(payload)})
 		if err != nil || out.StatusCode != 202 {
 			t.Fatalf("Event invoke: %v", err)
 		}
-		return ""
 	}
 
 	failuresURL, failuresARN := queue("failures")
@@ -136,16 +132,19 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 	}
 
 	t.Run("retried twice, then the failure destination and the dead-letter queue", func(t *testing.T) {
+		failed := clk.Now() // the fake time stands still until the test moves it
 		invokeEvent(t, "flaky", `{"action":"error","text":"always fails"}`)
-		// Each attempt runs in real time; only then is its retry scheduled
-		// on the fake clock, which the test may then step past.
+		// Each attempt runs in real time; its retry then waits in the outbox
+		// on the fake clock, due a minute after the failure, then two.
 		logged(t, "attempt 1 of 3")
-		empty(t, failuresURL)
-		advance(65 * time.Second) // the first retry, a minute later
+		waitTimer(t, clk, "the first retry", failed.Add(time.Minute))
+		clk.Advance(time.Minute)
 		logged(t, "attempt 2 of 3")
-		empty(t, failuresURL)
-		advance(125 * time.Second) // the second, two minutes later
-		body, _ := next(t, failuresURL)
+		waitTimer(t, clk, "the second retry", failed.Add(3*time.Minute))
+		clk.Advance(2 * time.Minute)
+		// Only the last failure goes to the destination: one record, which
+		// would come after any sent too early.
+		body, _ := only(t, failuresURL)
 		var rec destinationRecord
 		if err := json.Unmarshal([]byte(body), &rec); err != nil {
 			t.Fatalf("record %s: %v", body, err)
@@ -156,20 +155,20 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 			rec.ResponseContext.FunctionError != "Unhandled" || rec.ResponseContext.StatusCode != 200 {
 			t.Errorf("failure record = %s", body)
 		}
-		dlqBody, attrs := next(t, dlqURL)
+		dlqBody, attrs := only(t, dlqURL)
 		if dlqBody != `{"action":"error","text":"always fails"}` || attrs["ErrorCode"] != "Number:200" ||
 			attrs["ErrorMessage"] != "String:always fails" || attrs["RequestID"] != "String:"+rec.RequestContext.RequestID {
 			t.Errorf("dead-letter message = %s %v", dlqBody, attrs)
 		}
-		empty(t, successURL)
 	})
 	t.Run("a success goes to the success destination", func(t *testing.T) {
 		invokeEvent(t, "flaky", `{"action":"echo"}`)
-		body, _ := next(t, successURL)
+		// One record: the failed event of the subtest before sent none here.
+		body, _ := only(t, successURL)
 		var rec destinationRecord
 		json.Unmarshal([]byte(body), &rec)
 		if rec.RequestContext.Condition != "Success" || rec.RequestContext.ApproximateInvokeCount != 1 || rec.ResponseContext == nil ||
-			rec.ResponseContext.FunctionError != "" || len(rec.ResponsePayload) == 0 {
+			rec.ResponseContext.FunctionError != "" || string(rec.RequestPayload) != `{"action":"echo"}` || len(rec.ResponsePayload) == 0 {
 			t.Errorf("success record = %s", body)
 		}
 	})
@@ -181,13 +180,13 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 		// The retry would come a minute later, at the maximum age: the
 		// first failure is final.
 		invokeEvent(t, "flaky", `{"action":"error","text":"old"}`)
-		body, _ := next(t, failuresURL)
+		body, _ := only(t, failuresURL)
 		var rec destinationRecord
 		json.Unmarshal([]byte(body), &rec)
 		if rec.RequestContext.Condition != "EventAgeExceeded" || rec.RequestContext.ApproximateInvokeCount != 1 {
 			t.Errorf("record = %s", body)
 		}
-		next(t, dlqURL)
+		only(t, dlqURL)
 	})
 	t.Run("reserved concurrency 0 sends events straight to the failure destination", func(t *testing.T) {
 		if _, err := lc.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("flaky"), ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
@@ -195,13 +194,13 @@ func TestAsyncRetriesAndDestinations(t *testing.T) {
 		}
 		defer lc.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("flaky")})
 		invokeEvent(t, "flaky", `{"action":"echo"}`)
-		body, _ := next(t, failuresURL)
+		body, _ := only(t, failuresURL)
 		var rec destinationRecord
 		json.Unmarshal([]byte(body), &rec)
 		if rec.RequestContext.Condition != "ZeroReservedConcurrency" || rec.RequestContext.ApproximateInvokeCount != 0 || rec.ResponseContext != nil {
 			t.Errorf("record = %s", body)
 		}
-		next(t, dlqURL)
+		only(t, dlqURL)
 	})
 	t.Run("configuration API", func(t *testing.T) {
 		got, err := lc.GetFunctionEventInvokeConfig(ctx, &lambda.GetFunctionEventInvokeConfigInput{FunctionName: aws.String("flaky")})

@@ -100,14 +100,6 @@ func (m *mapping) configuration(state string) *EventSourceMappingConfiguration {
 	return c
 }
 
-// state is m's steady state.
-func (m *mapping) state() string {
-	if m.Enabled {
-		return "Enabled"
-	}
-	return "Disabled"
-}
-
 // mappingSettings are the settable fields of Create and Update.
 type mappingSettings struct {
 	BatchSize      *int32
@@ -294,7 +286,7 @@ func (s *Service) CreateEventSourceMapping(ctx context.Context, in *CreateEventS
 	if err := s.cfg.DB.Set(mappingKey(m.UUID), mustJSON(m)); err != nil {
 		return nil, fmt.Errorf("storing event source mapping: %w", err)
 	}
-	s.startMappingLocked(m)
+	s.startMappingLocked(m, "Creating", nil)
 	if !stream {
 		s.warnLowConcurrency(f)
 	}
@@ -358,24 +350,25 @@ func unsupportedMappingParams(in *CreateEventSourceMappingRequest, stream bool) 
 
 // GetEventSourceMapping returns a mapping by UUID.
 func (s *Service) GetEventSourceMapping(ctx context.Context, in *GetEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
-	m, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
+	m, state, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
 	if err != nil {
 		return nil, err
 	}
-	return m.configuration(m.state()), nil
+	return m.configuration(state), nil
 }
 
-// findMapping returns a copy of the caller's mapping with this UUID.
-func (s *Service) findMapping(ctx context.Context, uuid string) (*mapping, error) {
+// findMapping returns a copy of the caller's mapping with this UUID, and
+// its State.
+func (s *Service) findMapping(ctx context.Context, uuid string) (*mapping, string, error) {
 	info := awsproto.Info(ctx)
 	s.esmMu.Lock()
 	defer s.esmMu.Unlock()
 	r := s.mappings[uuid]
 	if r == nil || r.rec.Account != info.Account || r.rec.Region != info.Region {
-		return nil, ErrResourceNotFoundException("The resource you requested does not exist.")
+		return nil, "", ErrResourceNotFoundException("The resource you requested does not exist.")
 	}
 	m := *r.rec
-	return &m, nil
+	return &m, r.state(), nil
 }
 
 // ListEventSourceMappings lists the caller's mappings, by source or
@@ -391,13 +384,17 @@ func (s *Service) ListEventSourceMappings(ctx context.Context, in *ListEventSour
 		fn = t.key.Name
 	}
 	source := ptr.ValueOr(in.EventSourceArn, "")
-	var list []*mapping
+	type listed struct {
+		*mapping
+		state string
+	}
+	var list []listed
 	s.esmMu.Lock()
 	for _, r := range s.mappings {
 		m := r.rec
 		if m.Account == info.Account && m.Region == info.Region && (fn == "" || m.Function == fn) && (source == "" || m.EventSourceArn == source) {
 			c := *m
-			list = append(list, &c)
+			list = append(list, listed{&c, r.state()})
 		}
 	}
 	s.esmMu.Unlock()
@@ -409,7 +406,7 @@ func (s *Service) ListEventSourceMappings(ctx context.Context, in *ListEventSour
 	limit := int(ptr.ValueOr(in.MaxItems, 100))
 	out := &ListEventSourceMappingsResponse{EventSourceMappings: []EventSourceMappingConfiguration{}}
 	for i := start; i < len(list) && len(out.EventSourceMappings) < limit; i++ {
-		out.EventSourceMappings = append(out.EventSourceMappings, *list[i].configuration(list[i].state()))
+		out.EventSourceMappings = append(out.EventSourceMappings, *list[i].configuration(list[i].state))
 		if len(out.EventSourceMappings) == limit && i+1 < len(list) {
 			out.NextMarker = ptr.To(list[i].UUID)
 		}
@@ -419,7 +416,7 @@ func (s *Service) ListEventSourceMappings(ctx context.Context, in *ListEventSour
 
 // UpdateEventSourceMapping changes a mapping's settings or function.
 func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
-	m, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
+	m, _, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
 	if err != nil {
 		return nil, err
 	}
@@ -450,30 +447,54 @@ func (s *Service) UpdateEventSourceMapping(ctx context.Context, in *UpdateEventS
 	if err := s.cfg.DB.Set(mappingKey(m.UUID), mustJSON(m)); err != nil {
 		return nil, fmt.Errorf("storing event source mapping: %w", err)
 	}
+	prev := s.mappings[m.UUID]
+	starting := "Updating"
+	if !prev.rec.Enabled && m.Enabled {
+		starting = "Enabling"
+	}
 	s.stopMappingLocked(m.UUID)
-	s.startMappingLocked(m)
+	s.startMappingLocked(m, starting, prev)
 	return m.configuration("Updating"), nil
 }
 
 // DeleteEventSourceMapping deletes a mapping; its pollers stop.
 func (s *Service) DeleteEventSourceMapping(ctx context.Context, in *DeleteEventSourceMappingRequest) (*EventSourceMappingConfiguration, error) {
-	m, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
+	m, _, err := s.findMapping(ctx, ptr.ValueOr(in.UUID, ""))
 	if err != nil {
 		return nil, err
 	}
 	s.esmMu.Lock()
 	defer s.esmMu.Unlock()
+	r := s.mappings[m.UUID]
+	if r == nil {
+		return nil, ErrResourceNotFoundException("The resource you requested does not exist.")
+	}
+	// Set first: a worker that stores a checkpoint after the batch below
+	// ends after it, and deletes it on its way out.
+	r.life.deleted.Store(true)
 	b := s.cfg.DB.NewBatch()
 	defer b.Close()
 	b.Delete(mappingKey(m.UUID))
 	checkpoints := storage.Key("lambda", "esmck", m.UUID)
 	b.DeleteRange(checkpoints, storage.PrefixEnd(checkpoints))
 	if err := b.Commit(); err != nil {
+		r.life.deleted.Store(false)
 		return nil, fmt.Errorf("deleting event source mapping: %w", err)
 	}
 	s.stopMappingLocked(m.UUID)
 	delete(s.mappings, m.UUID)
 	return m.configuration("Deleting"), nil
+}
+
+// deleteCheckpoints deletes a deleted mapping's checkpoints.
+func (s *Service) deleteCheckpoints(uuid string) {
+	b := s.cfg.DB.NewBatch()
+	defer b.Close()
+	checkpoints := storage.Key("lambda", "esmck", uuid)
+	b.DeleteRange(checkpoints, storage.PrefixEnd(checkpoints))
+	if err := b.Commit(); err != nil {
+		s.cfg.Logger.Warn("event source mapping: deleting the checkpoints of a deleted mapping", "uuid", uuid, "err", err)
+	}
 }
 
 // loadMappings starts the stored mappings' pollers.
@@ -493,7 +514,7 @@ func (s *Service) loadMappings() error {
 	s.esmMu.Lock()
 	defer s.esmMu.Unlock()
 	for _, m := range list {
-		s.startMappingLocked(m)
+		s.startMappingLocked(m, "Enabling", nil)
 	}
 	return nil
 }

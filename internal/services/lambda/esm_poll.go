@@ -24,13 +24,52 @@ const maxPollWait = 20 * time.Second
 type mappingRunner struct {
 	rec    *mapping
 	cancel context.CancelFunc // nil when no poller runs
+	// life is shared by the runners of one mapping across its updates.
+	life *mappingLife
+	// ready is set once the pollers have taken their place: at once on a
+	// queue; on a stream, once every shard has its starting position.
+	ready atomic.Bool
+	// starting is the State until then: Creating, Enabling or Updating.
+	starting string
+	// stream is the stream poller; nil for a queue.
+	stream *streamPoller
+}
+
+// mappingLife is what the runners of one mapping share across updates.
+type mappingLife struct {
+	// live counts the mapping's goroutines (pollers, shard workers), so
+	// that a mapping being disabled reports Disabling until the last of
+	// them has ended.
+	live atomic.Int32
+	// deleted is set when the mapping is deleted: the last goroutine to end
+	// deletes the checkpoints that workers stored after the mapping's.
+	deleted atomic.Bool
+}
+
+// state is the mapping's State, as AWS reports it: Creating (Enabling,
+// Updating) until its pollers have taken their place, then Enabled; once
+// disabled, Disabling until its pollers have stopped, then Disabled.
+func (r *mappingRunner) state() string {
+	switch {
+	case !r.rec.Enabled && r.life.live.Load() > 0:
+		return "Disabling"
+	case !r.rec.Enabled:
+		return "Disabled"
+	case !r.ready.Load():
+		return r.starting
+	}
+	return "Enabled"
 }
 
 // startMappingLocked registers m and, when enabled, starts its pollers:
-// MaximumConcurrency of them when set, else Lambda's five. s.esmMu must
-// be held.
-func (s *Service) startMappingLocked(m *mapping) {
-	r := &mappingRunner{rec: m}
+// MaximumConcurrency of them when set, else Lambda's five. starting is the
+// State it reports until they have taken their place; prev is the runner
+// it replaces, if any. s.esmMu must be held.
+func (s *Service) startMappingLocked(m *mapping, starting string, prev *mappingRunner) {
+	r := &mappingRunner{rec: m, life: new(mappingLife), starting: starting}
+	if prev != nil {
+		r.life = prev.life
+	}
 	s.mappings[m.UUID] = r
 	if !m.Enabled || s.esmClosed || (m.stream() && s.cfg.Streams == nil) || (!m.stream() && s.cfg.Queues == nil) {
 		return
@@ -44,13 +83,30 @@ func (s *Service) startMappingLocked(m *mapping) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	if m.stream() {
-		s.startStreamPoller(ctx, m, filters)
+		s.startStreamPoller(ctx, r, filters)
 		return
 	}
-	p := &poller{s: s, m: *m, filters: filters, max: maxPollers(m, s.lookup(functionKey{m.Account, m.Region, m.Function}))}
+	p := &poller{s: s, r: r, m: *m, filters: filters, max: maxPollers(m, s.lookup(functionKey{m.Account, m.Region, m.Function}))}
 	for range min(defaultPollers, p.max) {
 		p.spawn(ctx, true)
 	}
+	r.ready.Store(true)
+}
+
+// goMapping runs fn in a goroutine of r's mapping: counted in s.pollers,
+// which Close waits for, and in r's live count.
+func (s *Service) goMapping(r *mappingRunner, fn func()) {
+	s.pollers.Add(1)
+	r.life.live.Add(1)
+	go func() {
+		defer s.pollers.Done()
+		defer func() {
+			if r.life.live.Add(-1) == 0 && r.life.deleted.Load() {
+				s.deleteCheckpoints(r.rec.UUID)
+			}
+		}()
+		fn()
+	}()
 }
 
 // maxPollers is how far a mapping's pollers scale with its queue's depth:
@@ -74,12 +130,10 @@ const maxDefaultPollers = 100
 // one until the queue has nothing for it.
 func (p *poller) spawn(ctx context.Context, base bool) {
 	p.active.Add(1)
-	p.s.pollers.Add(1)
-	go func() {
-		defer p.s.pollers.Done()
+	p.s.goMapping(p.r, func() {
 		defer p.active.Add(-1)
 		p.run(ctx, base)
-	}()
+	})
 }
 
 // stopMappingLocked stops m's pollers; they end once their current batch
@@ -106,6 +160,7 @@ func (s *Service) closeMappings() {
 // pollers do; one value serves all the mapping's poller goroutines.
 type poller struct {
 	s       *Service
+	r       *mappingRunner
 	m       mapping // a copy: an update restarts the pollers
 	filters []*eventpattern.Pattern
 	max     int          // pollers at most
@@ -231,7 +286,7 @@ func (p *poller) deliver(ctx context.Context, records []events.SQSRecord) bool {
 	}
 	payload, _ := json.Marshal(events.SQSEvent{Records: records})
 	hdr := trace.Continue(trace.Parse(records[0].Attributes["AWSTraceHeader"]), s.cfg.Clock.Now())
-	resp, err := s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
+	resp, err := s.invoke(ctx, f, &runtime.Request{
 		ID: s.cfg.IDs.RequestID(), Payload: payload, InvokedARN: f.arn(), TraceID: hdr.String(),
 	})
 	var throttled *runtime.ThrottleError

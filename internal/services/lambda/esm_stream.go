@@ -49,7 +49,8 @@ const (
 	// streamPollInterval: Lambda polls a DynamoDB stream's shards four
 	// times a second.
 	streamPollInterval = 250 * time.Millisecond
-	// streamRetryDelay is the pause before retrying a failed batch.
+	// streamRetryDelay is the least time between the starts of two
+	// attempts of a failing batch.
 	streamRetryDelay = 200 * time.Millisecond
 	// maxStreamPayload bounds a batch's event, as Lambda's 6 MB invoke
 	// payload.
@@ -73,98 +74,175 @@ func checkpointKey(uuid, shard string) []byte { return storage.Key("lambda", "es
 
 // streamPoller follows one stream mapping: it reads every shard in order,
 // parents before children, a worker per shard.
+//
+// It keeps state only for the shards being read. A shard read to its end
+// is known to be done by its stored checkpoint until one of its children
+// has started, and from then on by that: a child starts only once its
+// parent is done. The child's checkpoint is stored before the parent's is
+// deleted, so a restart in between reads nothing twice.
 type streamPoller struct {
 	s       *Service
+	r       *mappingRunner
 	m       mapping
 	filters []*eventpattern.Pattern
+	// ended wakes the scheduler when a worker has read its shard to the
+	// end, so that the children start at once.
+	ended chan struct{}
 
 	mu           sync.Mutex
 	running      map[string]bool // shards with a worker
-	done         map[string]bool // shards read to their end
 	partitionKey string          // the table's, to spread records over lanes
 }
 
 // startStreamPoller starts the poller of a stream mapping. s.esmMu is held.
-func (s *Service) startStreamPoller(ctx context.Context, m *mapping, filters []*eventpattern.Pattern) {
-	p := &streamPoller{s: s, m: *m, filters: filters, running: map[string]bool{}, done: map[string]bool{}}
-	s.pollers.Add(1)
-	go func() {
-		defer s.pollers.Done()
-		p.run(ctx)
-	}()
+func (s *Service) startStreamPoller(ctx context.Context, r *mappingRunner, filters []*eventpattern.Pattern) {
+	p := &streamPoller{s: s, r: r, m: *r.rec, filters: filters, ended: make(chan struct{}, 1), running: map[string]bool{}}
+	r.stream = p
+	s.goMapping(r, func() { p.run(ctx) })
 }
 
 func (p *streamPoller) run(ctx context.Context) {
-	first := true
+	positioned := false
 	for ctx.Err() == nil {
 		shards, partitionKey, ok := p.s.cfg.Streams.StreamShards(p.m.EventSourceArn)
 		if ok {
 			p.mu.Lock()
 			p.partitionKey = partitionKey
 			p.mu.Unlock()
-			p.schedule(ctx, shards, first)
-			first = false
+			if p.schedule(ctx, shards, !positioned) && !positioned {
+				positioned = true
+				p.r.ready.Store(true)
+			}
 		}
-		waitOn(ctx, p.s.cfg.Clock, streamPollInterval, nil)
+		waitOn(ctx, p.s.cfg.Clock, streamPollInterval, p.ended)
 	}
 }
 
-// schedule starts a worker for every shard whose parent is done (or gone).
-// The first time, a mapping without checkpoints starts as
+// shardState is what the scheduler knows of a shard.
+type shardState int
+
+const (
+	shardWaiting shardState = iota // not started: its parent is not done
+	shardRunning                   // a worker reads it
+	shardDone                      // read to its end
+)
+
+// schedule starts a worker for every shard whose parent is done (or gone),
+// and reports whether it could. On the first pass (until one succeeds) a
+// mapping without checkpoints takes its starting position as
 // StartingPosition says: at the beginning of what the stream holds
 // (TRIM_HORIZON), or after its newest record (LATEST: older shards are
 // skipped).
-func (p *streamPoller) schedule(ctx context.Context, shards []StreamShard, first bool) {
+func (p *streamPoller) schedule(ctx context.Context, shards []StreamShard, first bool) bool {
 	known := map[string]bool{}
 	for _, sh := range shards {
 		known[sh.ID] = true
 	}
-	for _, sh := range shards {
+	fresh := false
+	if first && p.m.StartingPosition == "LATEST" {
+		var err error
+		if fresh, err = p.fresh(); err != nil {
+			p.s.cfg.Logger.Warn("event source mapping: reading checkpoints", "uuid", p.m.UUID, "err", err)
+			return false
+		}
+	}
+	if fresh {
+		if err := p.positionAtLatest(shards); err != nil {
+			p.s.cfg.Logger.Warn("event source mapping: positioning at LATEST", "uuid", p.m.UUID, "err", err)
+			return false
+		}
+	}
+	// Children come after their parents: walking back, a shard that has
+	// started (or is known done) marks its parent done.
+	state := make(map[string]shardState, len(shards))
+	cks := map[string]checkpoint{}
+	for i := len(shards) - 1; i >= 0; i-- {
+		sh := shards[i]
 		p.mu.Lock()
-		busy := p.running[sh.ID] || p.done[sh.ID]
-		parentDone := sh.Parent == "" || !known[sh.Parent] || p.done[sh.Parent]
+		running := p.running[sh.ID]
 		p.mu.Unlock()
-		if busy {
+		switch {
+		case running:
+			state[sh.ID] = shardRunning
+		case state[sh.ID] == shardDone:
+		default:
+			ck, found, err := p.load(sh.ID)
+			if err != nil {
+				p.s.cfg.Logger.Warn("event source mapping: reading a checkpoint", "uuid", p.m.UUID, "err", err)
+				return false
+			}
+			if !found {
+				continue // not started
+			}
+			cks[sh.ID] = ck
+			if ck.Done {
+				state[sh.ID] = shardDone
+			}
+		}
+		if sh.Parent != "" {
+			state[sh.Parent] = shardDone
+		}
+	}
+	for _, sh := range shards {
+		if state[sh.ID] != shardWaiting {
 			continue
 		}
-		ck, found, err := p.load(sh.ID)
-		if err != nil {
-			p.s.cfg.Logger.Warn("event source mapping: reading a checkpoint", "uuid", p.m.UUID, "err", err)
+		if sh.Parent != "" && known[sh.Parent] && state[sh.Parent] != shardDone {
 			continue
 		}
-		if !found && first && p.m.StartingPosition == "LATEST" {
-			ck = checkpoint{Done: sh.Closed}
-			if !sh.Closed {
-				if ck.Pos, err = p.s.cfg.Streams.ShardLatest(p.m.EventSourceArn, sh.ID); err != nil {
-					continue
-				}
-			}
-			if err := p.save(sh.ID, ck); err != nil {
-				continue
-			}
-			found = true
-		}
+		ck, found := cks[sh.ID]
 		if !found {
 			ck = checkpoint{Pos: sh.Start}
+			if err := p.save(sh.ID, ck); err != nil {
+				p.s.cfg.Logger.Warn("event source mapping: storing a checkpoint", "uuid", p.m.UUID, "err", err)
+				continue
+			}
 		}
-		if ck.Done {
-			p.mu.Lock()
-			p.done[sh.ID] = true
-			p.mu.Unlock()
-			continue
-		}
-		if !parentDone {
-			continue
+		if sh.Parent != "" {
+			// The parent is done, and this child's checkpoint says so from now on.
+			if err := p.s.cfg.DB.Delete(checkpointKey(p.m.UUID, sh.Parent)); err != nil {
+				p.s.cfg.Logger.Warn("event source mapping: deleting a checkpoint", "uuid", p.m.UUID, "err", err)
+			}
 		}
 		p.mu.Lock()
 		p.running[sh.ID] = true
 		p.mu.Unlock()
-		p.s.pollers.Add(1)
-		go func() {
-			defer p.s.pollers.Done()
-			p.work(ctx, sh.ID, ck.Pos)
-		}()
+		p.s.goMapping(p.r, func() { p.work(ctx, sh.ID, ck.Pos) })
 	}
+	return true
+}
+
+// fresh reports whether the mapping has no checkpoint yet: it has never
+// taken its starting position.
+func (p *streamPoller) fresh() (bool, error) {
+	fresh := true
+	err := p.s.cfg.DB.Scan(storage.Key("lambda", "esmck", p.m.UUID), func(_, _ []byte) error {
+		fresh = false
+		return storage.ErrStop
+	})
+	return fresh, err
+}
+
+// positionAtLatest stores the checkpoints of a new LATEST mapping: every
+// shard read up to its newest record, closed ones done.
+func (p *streamPoller) positionAtLatest(shards []StreamShard) error {
+	cks := make([]checkpoint, len(shards))
+	for i, sh := range shards {
+		cks[i] = checkpoint{Done: sh.Closed}
+		if !sh.Closed {
+			pos, err := p.s.cfg.Streams.ShardLatest(p.m.EventSourceArn, sh.ID)
+			if err != nil {
+				return err
+			}
+			cks[i].Pos = pos
+		}
+	}
+	b := p.s.cfg.DB.NewBatch()
+	defer b.Close()
+	for i, sh := range shards {
+		b.Set(checkpointKey(p.m.UUID, sh.ID), mustJSON(cks[i]))
+	}
+	return b.Commit()
 }
 
 func (p *streamPoller) load(shard string) (checkpoint, bool, error) {
@@ -228,9 +306,15 @@ func (p *streamPoller) work(ctx context.Context, shard string, pos uint64) {
 			if win != nil {
 				p.closeWindow(ctx, shard, win)
 			}
+			// Forget the shard (its checkpoint says it is done) and have the
+			// scheduler start its children.
 			p.mu.Lock()
-			p.done[shard] = true
+			delete(p.running, shard)
 			p.mu.Unlock()
+			select {
+			case p.ended <- struct{}{}:
+			default:
+			}
 			return
 		}
 		if len(batch) == 0 {
@@ -395,9 +479,12 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 				}
 			}
 		}
+		// Retries are timed from the attempt's start: a clock read after it
+		// could come after a test has stepped a fake clock past the retry.
+		started := p.s.cfg.Clock.Now()
 		resp, err := p.invoke(ctx, shard, batch, win, false)
 		if err != nil { // throttled, or the function is gone: not an attempt
-			waitOn(ctx, p.s.cfg.Clock, streamRetryDelay, nil)
+			waitUntil(ctx, p.s.cfg.Clock, started.Add(streamRetryDelay))
 			continue
 		}
 		failedAt := 0
@@ -424,7 +511,7 @@ func (p *streamPoller) process(ctx context.Context, shard string, batch []stream
 			p.fail(ctx, shard, batch, "RetryAttemptsExhausted", attempts, resp)
 			return true
 		}
-		waitOn(ctx, p.s.cfg.Clock, streamRetryDelay, nil)
+		waitUntil(ctx, p.s.cfg.Clock, started.Add(streamRetryDelay))
 	}
 	return false
 }
@@ -450,7 +537,7 @@ func (p *streamPoller) invoke(ctx context.Context, shard string, batch []streamR
 			win.start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339), win.state, shard, p.m.EventSourceArn, final)
 	}
 	payload = append(payload, '}')
-	return s.cfg.Runner.Invoke(ctx, s.runtimeFunction(f), &runtime.Request{
+	return s.invoke(ctx, f, &runtime.Request{
 		ID: s.cfg.IDs.RequestID(), Payload: payload, InvokedARN: f.arn(),
 	})
 }
@@ -594,6 +681,13 @@ func (p *streamPoller) fail(ctx context.Context, shard string, batch []streamRec
 	}
 	if err := s.cfg.Queues.SendForLambda(ctx, p.m.OnFailure, string(mustJSON(record)), nil); err != nil {
 		s.cfg.Logger.Warn("event source mapping: sending to the OnFailure destination", "uuid", p.m.UUID, "err", err)
+	}
+}
+
+// waitUntil waits until clk reads at, or ctx ends.
+func waitUntil(ctx context.Context, clk clock.Clock, at time.Time) {
+	if d := at.Sub(clk.Now()); d > 0 {
+		waitOn(ctx, clk, d, nil)
 	}
 }
 

@@ -13,13 +13,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
 
+	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 	"github.com/nimbus-dev/nimbus/internal/server"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 // streamHandler reports each batch (the records' pk values and event
@@ -61,129 +65,228 @@ type streamBatch struct {
 	Image       map[string]any
 }
 
-func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
-	t.Parallel()
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("skip: no python3 on this machine to run the Python function")
-	}
-	// Shards roll over every 300 ms, so that mappings must follow parents
-	// to children while the test runs.
-	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{ShardRollover: 300 * time.Millisecond}})
-	ctx := context.Background()
-	lc := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
-	dc := dynamodb.NewFromConfig(n.Config())
-	qc := sqs.NewFromConfig(n.Config())
-	code := zipSources(t, map[string]string{"app.py": streamHandler})
+// streamFixture is a Nimbus with a table-and-function factory for stream
+// mapping tests.
+type streamFixture struct {
+	n    *nimbustest.Nimbus
+	lc   *lambda.Client
+	dc   *dynamodb.Client
+	qc   *sqs.Client
+	code []byte
+}
 
-	// setup makes a table with a stream, a function reporting to its own
-	// recorder, and returns the stream ARN and the recorder.
-	setup := func(t *testing.T, name string) (string, *nimbustest.Recorder) {
-		t.Helper()
-		out, err := dc.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: ddbtypes.BillingModePayPerRequest,
-			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-			StreamSpecification:  &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewImage}})
-		if err != nil {
+func newStreamFixture(t *testing.T, cfg server.Config) *streamFixture {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		testenv.Missing(t, "no python3 on PATH to run the Python function; install Python 3")
+	}
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: cfg})
+	return &streamFixture{
+		n:    n,
+		lc:   lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 }),
+		dc:   dynamodb.NewFromConfig(n.Config()),
+		qc:   sqs.NewFromConfig(n.Config()),
+		code: zipSources(t, map[string]string{"app.py": streamHandler}),
+	}
+}
+
+// setup makes a table with a stream and a function of the same name
+// reporting to its own recorder, and returns the stream ARN and the
+// recorder.
+func (f *streamFixture) setup(t *testing.T, name string) (string, *nimbustest.Recorder) {
+	t.Helper()
+	out, err := f.dc.CreateTable(context.Background(), &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: ddbtypes.BillingModePayPerRequest,
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: ddbtypes.KeyTypeHash}},
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		StreamSpecification:  &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewTypeNewImage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := nimbustest.NewRecorder(t)
+	createFunction(t, f.lc, name, func(in *lambda.CreateFunctionInput) {
+		in.Runtime, in.Handler = types.RuntimePython312, aws.String("app.handler")
+		in.Code = &types.FunctionCode{ZipFile: f.code}
+		in.Timeout = aws.Int32(60) // bounds a failure only
+		in.Environment = &types.Environment{Variables: map[string]string{"RECORDER": rec.URL()}}
+	})
+	return aws.ToString(out.TableDescription.LatestStreamArn), rec
+}
+
+// put writes items with the given keys, one at a time.
+func (f *streamFixture) put(t *testing.T, table string, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, err := f.dc.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table),
+			Item: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: k}, "kind": &ddbtypes.AttributeValueMemberS{Value: "k-" + k}}}); err != nil {
 			t.Fatal(err)
 		}
-		rec := nimbustest.NewRecorder(t)
-		createFunction(t, lc, name, func(in *lambda.CreateFunctionInput) {
-			in.Runtime, in.Handler = types.RuntimePython312, aws.String("app.handler")
-			in.Code = &types.FunctionCode{ZipFile: code}
-			in.Timeout = aws.Int32(10)
-			in.Environment = &types.Environment{Variables: map[string]string{"RECORDER": rec.URL()}}
-		})
-		return aws.ToString(out.TableDescription.LatestStreamArn), rec
 	}
-	put := func(t *testing.T, table string, keys ...string) {
-		t.Helper()
-		for _, k := range keys {
-			if _, err := dc.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table),
-				Item: map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: k}, "kind": &ddbtypes.AttributeValueMemberS{Value: "k-" + k}}}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	batches := func(rec *nimbustest.Recorder) []streamBatch {
-		var out []streamBatch
-		for _, line := range rec.Lines() {
-			var b streamBatch
-			json.Unmarshal([]byte(line), &b)
-			out = append(out, b)
-		}
-		return out
-	}
-	delivered := func(rec *nimbustest.Recorder) []string {
-		var keys []string
-		for _, b := range batches(rec) {
-			keys = append(keys, b.Keys...)
-		}
-		return keys
-	}
-	waitFor := func(t *testing.T, what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	mapStream := func(t *testing.T, function, streamARN string, mod func(*lambda.CreateEventSourceMappingInput)) *lambda.CreateEventSourceMappingOutput {
-		t.Helper()
-		in := &lambda.CreateEventSourceMappingInput{FunctionName: aws.String(function), EventSourceArn: aws.String(streamARN),
-			StartingPosition: types.EventSourcePositionTrimHorizon, BatchSize: aws.Int32(10)}
-		if mod != nil {
-			mod(in)
-		}
-		out, err := lc.CreateEventSourceMapping(ctx, in)
-		if err != nil {
-			t.Fatalf("CreateEventSourceMapping: %v", err)
-		}
-		return out
-	}
+}
 
-	t.Run("records reach the function in order, across shard rollovers", func(t *testing.T) {
-		t.Parallel()
-		streamARN, rec := setup(t, "orders")
-		var want []string
-		for i := range 6 { // written over ~1 s: several shards
-			k := fmt.Sprintf("o%d", i)
-			put(t, "orders", k)
-			want = append(want, k)
-			time.Sleep(150 * time.Millisecond)
-		}
-		out := mapStream(t, "orders", streamARN, nil)
-		if aws.ToString(out.State) != "Creating" || out.StartingPosition != types.EventSourcePositionTrimHorizon || aws.ToInt32(out.MaximumRetryAttempts) != -1 ||
-			aws.ToInt32(out.MaximumRecordAgeInSeconds) != -1 || aws.ToInt32(out.ParallelizationFactor) != 1 || out.DestinationConfig == nil ||
-			aws.ToString(out.LastProcessingResult) != "No records processed" {
-			t.Errorf("CreateEventSourceMapping = %+v", out)
-		}
-		put(t, "orders", "o6")
-		want = append(want, "o6")
-		waitFor(t, "7 records", func() bool { return len(delivered(rec)) >= 7 })
-		if got := delivered(rec); !slices.Equal(got, want) {
-			t.Errorf("delivered %v, want %v in order", got, want)
-		}
-		b := batches(rec)[0]
-		if b.Arn != streamARN || b.Source != "aws:dynamodb" || b.Names[0] != "INSERT" || b.Image["kind"] == nil {
-			t.Errorf("event = %+v", b)
-		}
-		_, err := lc.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String("orders"),
-			EventSourceArn: aws.String(streamARN), StartingPosition: types.EventSourcePositionLatest})
-		wantLambdaError(t, err, "ResourceConflictException")
+// mapStream maps the stream to the function, from TRIM_HORIZON in batches
+// of 10 unless mod says otherwise.
+func (f *streamFixture) mapStream(t *testing.T, function, streamARN string, mod func(*lambda.CreateEventSourceMappingInput)) *lambda.CreateEventSourceMappingOutput {
+	t.Helper()
+	in := &lambda.CreateEventSourceMappingInput{FunctionName: aws.String(function), EventSourceArn: aws.String(streamARN),
+		StartingPosition: types.EventSourcePositionTrimHorizon, BatchSize: aws.Int32(10)}
+	if mod != nil {
+		mod(in)
+	}
+	out, err := f.lc.CreateEventSourceMapping(context.Background(), in)
+	if err != nil {
+		t.Fatalf("CreateEventSourceMapping: %v", err)
+	}
+	return out
+}
+
+// waitEnabled waits until a mapping's pollers have taken their place in
+// the stream: its State goes from Creating to Enabled.
+func (f *streamFixture) waitEnabled(t *testing.T, uuid *string) {
+	t.Helper()
+	eventually(t, "the mapping to be Enabled", func() bool {
+		got, err := f.lc.GetEventSourceMapping(context.Background(), &lambda.GetEventSourceMappingInput{UUID: uuid})
+		return err == nil && aws.ToString(got.State) == "Enabled"
 	})
+}
+
+func streamBatches(rec *nimbustest.Recorder) []streamBatch {
+	var out []streamBatch
+	for _, line := range rec.Lines() {
+		var b streamBatch
+		json.Unmarshal([]byte(line), &b)
+		out = append(out, b)
+	}
+	return out
+}
+
+func streamKeys(rec *nimbustest.Recorder) []string {
+	var keys []string
+	for _, b := range streamBatches(rec) {
+		keys = append(keys, b.Keys...)
+	}
+	return keys
+}
+
+// TestStreamMappingFollowsShards follows a stream across shard rollovers,
+// made one by one on a fake clock.
+func TestStreamMappingFollowsShards(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(time.Now())
+	f := newStreamFixture(t, server.Config{Clock: clk, ShardRollover: time.Minute})
+	streamARN, rec := f.setup(t, "orders")
+	var want []string
+	for i := range 6 { // six shards, each a child of the one before
+		if i > 0 {
+			clk.Advance(time.Minute)
+		}
+		k := fmt.Sprintf("o%d", i)
+		f.put(t, "orders", k)
+		want = append(want, k)
+	}
+	shards, err := dynamodbstreams.NewFromConfig(f.n.Config()).DescribeStream(context.Background(),
+		&dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(streamARN)})
+	if err != nil || len(shards.StreamDescription.Shards) != 6 {
+		t.Fatalf("DescribeStream = %v, %v; want 6 shards", shards, err)
+	}
+	out := f.mapStream(t, "orders", streamARN, nil)
+	if aws.ToString(out.State) != "Creating" || out.StartingPosition != types.EventSourcePositionTrimHorizon || aws.ToInt32(out.MaximumRetryAttempts) != -1 ||
+		aws.ToInt32(out.MaximumRecordAgeInSeconds) != -1 || aws.ToInt32(out.ParallelizationFactor) != 1 || out.DestinationConfig == nil ||
+		aws.ToString(out.LastProcessingResult) != "No records processed" {
+		t.Errorf("CreateEventSourceMapping = %+v", out)
+	}
+	f.put(t, "orders", "o6")
+	want = append(want, "o6")
+	eventually(t, "7 records", func() bool { return len(streamKeys(rec)) >= 7 })
+	if got := streamKeys(rec); !slices.Equal(got, want) {
+		t.Errorf("delivered %v, want %v in order", got, want)
+	}
+	b := streamBatches(rec)[0]
+	if b.Arn != streamARN || b.Source != "aws:dynamodb" || b.Names[0] != "INSERT" || b.Image["kind"] == nil {
+		t.Errorf("event = %+v", b)
+	}
+	_, err = f.lc.CreateEventSourceMapping(context.Background(), &lambda.CreateEventSourceMappingInput{FunctionName: aws.String("orders"),
+		EventSourceArn: aws.String(streamARN), StartingPosition: types.EventSourcePositionLatest})
+	wantLambdaError(t, err, "ResourceConflictException")
+}
+
+// TestStreamMappingMaximumRecordAge fails a batch on a fake clock until its
+// record is older than MaximumRecordAgeInSeconds: Lambda then gives it up
+// to the OnFailure destination, retries or not, and the shard moves on.
+func TestStreamMappingMaximumRecordAge(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewFake(time.Now())
+	f := newStreamFixture(t, server.Config{Clock: clk})
+	ctx := context.Background()
+	streamARN, rec := f.setup(t, "aged")
+	q, err := f.qc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("aged-failures")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := f.mapStream(t, "aged", streamARN, func(in *lambda.CreateEventSourceMappingInput) {
+		in.MaximumRecordAgeInSeconds = aws.Int32(60) // and MaximumRetryAttempts -1: retried until then
+		in.DestinationConfig = &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String("arn:aws:sqs:us-east-1:000000000000:aged-failures")}}
+	})
+	if got := aws.ToInt32(out.MaximumRecordAgeInSeconds); got != 60 || aws.ToInt32(out.MaximumRetryAttempts) != -1 {
+		t.Errorf("MaximumRecordAgeInSeconds %d, MaximumRetryAttempts %d; want 60, -1", got, aws.ToInt32(out.MaximumRetryAttempts))
+	}
+	f.put(t, "aged", "boom")
+	eventually(t, "the first attempt", func() bool { return len(streamKeys(rec)) == 1 })
+	// The retry waits on the fake clock; a minute on, the record is too old
+	// for another attempt.
+	clk.Advance(61 * time.Second)
+	var body string
+	eventually(t, "the failure record", func() bool {
+		out, err := f.qc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl})
+		if err == nil && len(out.Messages) > 0 {
+			body = aws.ToString(out.Messages[0].Body)
+		}
+		return body != ""
+	})
+	var failure struct {
+		RequestContext struct {
+			Condition              string
+			ApproximateInvokeCount int
+		} `json:"requestContext"`
+		Info struct {
+			StartSequenceNumber, EndSequenceNumber, StreamArn string
+			BatchSize                                         int
+		} `json:"DDBStreamBatchInfo"`
+	}
+	if err := json.Unmarshal([]byte(body), &failure); err != nil {
+		t.Fatal(err)
+	}
+	if failure.RequestContext.Condition != "RecordAgeExceeded" || failure.RequestContext.ApproximateInvokeCount != 1 ||
+		failure.Info.StreamArn != streamARN || failure.Info.BatchSize != 1 || failure.Info.StartSequenceNumber == "" {
+		t.Errorf("failure record = %s", body)
+	}
+	if got := streamKeys(rec); !slices.Equal(got, []string{"boom"}) {
+		t.Errorf("deliveries %v, want the batch once: too old to retry", got)
+	}
+	f.put(t, "aged", "next")
+	eventually(t, "the shard to move on", func() bool { return slices.Contains(streamKeys(rec), "next") })
+	if got := streamKeys(rec); !slices.Equal(got, []string{"boom", "next"}) {
+		t.Errorf("deliveries %v, want [boom next]", got)
+	}
+}
+
+func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
+	t.Parallel()
+	f := newStreamFixture(t, server.Config{})
+	ctx := context.Background()
+	lc, dc, qc := f.lc, f.dc, f.qc
+	setup, put, mapStream := f.setup, f.put, f.mapStream
+	batches, delivered := streamBatches, streamKeys
 
 	t.Run("LATEST skips what came before", func(t *testing.T) {
 		t.Parallel()
 		streamARN, rec := setup(t, "latest")
 		put(t, "latest", "before")
-		mapStream(t, "latest", streamARN, func(in *lambda.CreateEventSourceMappingInput) { in.StartingPosition = types.EventSourcePositionLatest })
-		time.Sleep(600 * time.Millisecond) // the mapping takes its place
+		out := mapStream(t, "latest", streamARN, func(in *lambda.CreateEventSourceMappingInput) { in.StartingPosition = types.EventSourcePositionLatest })
+		f.waitEnabled(t, out.UUID) // its place in the stream taken: after "before"
 		put(t, "latest", "after")
-		waitFor(t, "the new record", func() bool { return len(delivered(rec)) >= 1 })
-		time.Sleep(300 * time.Millisecond)
+		// Records arrive in order: "before", had it not been skipped, would
+		// be delivered ahead of "after".
+		eventually(t, "the new record", func() bool { return len(delivered(rec)) >= 1 })
 		if got := delivered(rec); !slices.Equal(got, []string{"after"}) {
 			t.Errorf("delivered %v, want only [after]", got)
 		}
@@ -202,7 +305,7 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 			in.DestinationConfig = &types.DestinationConfig{OnFailure: &types.OnFailure{Destination: aws.String("arn:aws:sqs:us-east-1:000000000000:stream-failures")}}
 		})
 		var body string
-		waitFor(t, "the failure record", func() bool {
+		eventually(t, "the failure record", func() bool {
 			out, err := qc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 1})
 			if err == nil && len(out.Messages) > 0 {
 				body = aws.ToString(out.Messages[0].Body)
@@ -232,7 +335,7 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 			t.Errorf("deliveries %v, want the batch twice (one retry)", got)
 		}
 		put(t, "failing", "next")
-		waitFor(t, "the shard to move on", func() bool { return slices.Contains(delivered(rec), "next") })
+		eventually(t, "the shard to move on", func() bool { return slices.Contains(delivered(rec), "next") })
 	})
 
 	t.Run("bisect isolates the failing record", func(t *testing.T) {
@@ -244,16 +347,19 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 			in.MaximumRetryAttempts = aws.Int32(0)
 			in.MaximumBatchingWindowInSeconds = aws.Int32(1)
 		})
-		waitFor(t, "five batches", func() bool { return len(batches(rec)) >= 5 })
-		time.Sleep(300 * time.Millisecond)
+		eventually(t, "five batches", func() bool { return len(batches(rec)) >= 5 })
+		// A record written now comes after the bisected batch on the shard:
+		// its batch is the next, once bisecting is over.
+		put(t, "bisect", "d")
+		eventually(t, "the next record", func() bool { return slices.Contains(delivered(rec), "d") })
 		var sizes []int
 		for _, b := range batches(rec) {
 			sizes = append(sizes, len(b.Keys))
 		}
 		// [a b boom c] fails → [a b] ok, [boom c] fails → [boom] fails and is
-		// given up, [c] ok.
-		if !slices.Equal(sizes, []int{4, 2, 2, 1, 1}) {
-			t.Errorf("batch sizes %v, want [4 2 2 1 1]", sizes)
+		// given up, [c] ok; then [d].
+		if !slices.Equal(sizes, []int{4, 2, 2, 1, 1, 1}) {
+			t.Errorf("batch sizes %v, want [4 2 2 1 1 1]", sizes)
 		}
 	})
 
@@ -266,14 +372,16 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 			in.MaximumRetryAttempts = aws.Int32(1)
 			in.MaximumBatchingWindowInSeconds = aws.Int32(1)
 		})
-		waitFor(t, "two batches", func() bool { return len(batches(rec)) >= 2 })
-		time.Sleep(500 * time.Millisecond)
+		eventually(t, "two batches", func() bool { return len(batches(rec)) >= 2 })
+		put(t, "partial", "z") // next on the shard, once the failing batch is given up
+		eventually(t, "the next record", func() bool { return slices.Contains(delivered(rec), "z") })
 		var got [][]string
 		for _, b := range batches(rec) {
 			got = append(got, b.Keys)
 		}
-		if len(got) != 2 || !slices.Equal(got[0], []string{"x", "partial-1", "y"}) || !slices.Equal(got[1], []string{"partial-1", "y"}) {
-			t.Errorf("batches %v, want [x partial-1 y] then [partial-1 y]", got)
+		want := [][]string{{"x", "partial-1", "y"}, {"partial-1", "y"}, {"z"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("batches (-want +got):\n%s", diff)
 		}
 	})
 
@@ -292,7 +400,7 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 			in.ParallelizationFactor = aws.Int32(4)
 			in.BatchSize = aws.Int32(1)
 		})
-		waitFor(t, "12 records", func() bool { return len(delivered(rec)) >= 12 })
+		eventually(t, "12 records", func() bool { return len(delivered(rec)) >= 12 })
 		order := map[string][]string{}
 		for _, b := range batches(rec) {
 			kind, _ := b.Image["kind"].(map[string]any)
@@ -312,7 +420,7 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 		createFunction(t, lc, "windows-fn", func(in *lambda.CreateFunctionInput) {
 			in.Runtime, in.Handler = types.RuntimePython312, aws.String("app.handler")
 			in.Code = &types.FunctionCode{ZipFile: zipSources(t, map[string]string{"app.py": windowHandler})}
-			in.Timeout = aws.Int32(10)
+			in.Timeout = aws.Int32(60) // bounds a failure only
 			in.Environment = &types.Environment{Variables: map[string]string{"RECORDER": rec.URL()}}
 		})
 		put(t, "windows", "a", "b", "c")
@@ -346,10 +454,13 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 			}
 			return n
 		}
-		waitFor(t, "the final invocations to count all three records", func() bool { return total() >= 3 })
-		time.Sleep(300 * time.Millisecond)
-		if got := total(); got != 3 {
-			t.Errorf("final counts add up to %d, want 3: %+v", got, calls())
+		eventually(t, "the final invocations to count all three records", func() bool { return total() >= 3 })
+		// A later record opens a later window, whose final invocation comes
+		// after any other of the earlier windows.
+		put(t, "windows", "d")
+		eventually(t, "the final invocation of the next window", func() bool { return total() >= 4 })
+		if got := total(); got != 4 {
+			t.Errorf("final counts add up to %d, want 4: %+v", got, calls())
 		}
 		for _, c := range calls() {
 			start, err1 := time.Parse(time.RFC3339, c.Start)
@@ -367,8 +478,8 @@ func TestDynamoDBStreamEventSourceMapping(t *testing.T) {
 		mapStream(t, "filtered", streamARN, func(in *lambda.CreateEventSourceMappingInput) {
 			in.FilterCriteria = &types.FilterCriteria{Filters: []types.Filter{{Pattern: aws.String(`{"dynamodb": {"NewImage": {"kind": {"S": ["k-keep"]}}}}`)}}}
 		})
-		waitFor(t, "keep", func() bool { return len(delivered(rec)) >= 1 })
-		time.Sleep(300 * time.Millisecond)
+		// "skip" comes first on the shard: delivered, it would be seen first.
+		eventually(t, "keep", func() bool { return len(delivered(rec)) >= 1 })
 		if got := delivered(rec); !slices.Equal(got, []string{"keep"}) {
 			t.Errorf("delivered %v, want [keep]", got)
 		}

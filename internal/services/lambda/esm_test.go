@@ -16,7 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/server"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 // sqsHandler reports each batch to the recorder, fails the messages whose
@@ -45,9 +48,12 @@ type batchReport struct {
 func TestSQSEventSourceMapping(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("skip: no python3 on this machine to run the Python function")
+		testenv.Missing(t, "no python3 on PATH to run the Python function; install Python 3")
 	}
-	n := nimbustest.Start(t)
+	// Visibility timeouts run on a fake clock: a message comes back only
+	// when the test says so, however long a cold start takes.
+	clk := clock.NewFake(time.Now())
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Clock: clk}})
 	ctx := context.Background()
 	lc := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
 	qc := sqs.NewFromConfig(n.Config())
@@ -64,7 +70,7 @@ func TestSQSEventSourceMapping(t *testing.T) {
 		createFunction(t, lc, name, func(in *lambda.CreateFunctionInput) {
 			in.Runtime, in.Handler = types.RuntimePython312, aws.String("app.handler")
 			in.Code = &types.FunctionCode{ZipFile: code}
-			in.Timeout = aws.Int32(10)
+			in.Timeout = aws.Int32(30) // fake time: the test moves it 8 s in all
 			in.Environment = &types.Environment{Variables: map[string]string{"RECORDER": rec.URL()}}
 		})
 	}
@@ -86,16 +92,6 @@ func TestSQSEventSourceMapping(t *testing.T) {
 		sort.Strings(all)
 		return all
 	}
-	waitFor := func(t *testing.T, what string, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
 	counts := func(url string) (visible, inflight string) {
 		out, _ := qc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
@@ -114,7 +110,7 @@ func TestSQSEventSourceMapping(t *testing.T) {
 			t.Errorf("CreateEventSourceMapping = %+v", out)
 		}
 		send(url, "one", "two", "three")
-		waitFor(t, "three deliveries", func() bool { return len(delivered()) >= 3 })
+		eventually(t, "three deliveries", func() bool { return len(delivered()) >= 3 })
 		if got := delivered(); !slices.Equal(got, []string{"one", "three", "two"}) {
 			t.Errorf("delivered %v", got)
 		}
@@ -124,7 +120,7 @@ func TestSQSEventSourceMapping(t *testing.T) {
 			first.MessageAttributes["k"]["stringValue"] != "v" || first.MessageAttributes["k"]["dataType"] != "String" {
 			t.Errorf("record = %+v", first)
 		}
-		waitFor(t, "an empty queue", func() bool { v, f := counts(url); return v == "0" && f == "0" })
+		eventually(t, "an empty queue", func() bool { v, f := counts(url); return v == "0" && f == "0" })
 
 		_, err = lc.CreateEventSourceMapping(ctx, &lambda.CreateEventSourceMappingInput{FunctionName: aws.String("esm-basic"), EventSourceArn: aws.String(arn)})
 		wantAPIError(t, err, "ResourceConflictException", `An event source mapping with SQS arn (" `+arn+` ") and function (" esm-basic ") already exists. Please update or delete the existing mapping with UUID `+aws.ToString(out.UUID))
@@ -141,10 +137,27 @@ func TestSQSEventSourceMapping(t *testing.T) {
 		if err != nil || aws.ToString(upd.State) != "Updating" {
 			t.Fatalf("UpdateEventSourceMapping = %+v, %v", upd, err)
 		}
-		before := len(delivered())
+		// Disabled once its pollers have stopped: then nothing reads the
+		// queue but the test, which receives the message first.
+		eventually(t, "the mapping to be Disabled", func() bool {
+			got, err := lc.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: out.UUID})
+			return err == nil && aws.ToString(got.State) == "Disabled"
+		})
 		send(url, "while disabled")
-		time.Sleep(500 * time.Millisecond)
-		if len(delivered()) != before {
+		var received []sqstypes.Message
+		eventually(t, "the test to receive the message", func() bool {
+			out, err := qc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url),
+				MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			received = out.Messages
+			return len(received) > 0
+		})
+		if body, count := aws.ToString(received[0].Body), received[0].Attributes["ApproximateReceiveCount"]; body != "while disabled" || count != "1" {
+			t.Errorf("the test received %q, receive count %s; want the message sent while disabled, received once", body, count)
+		}
+		if slices.Contains(delivered(), "while disabled") {
 			t.Error("a disabled mapping delivered")
 		}
 		del, err := lc.DeleteEventSourceMapping(ctx, &lambda.DeleteEventSourceMappingInput{UUID: out.UUID})
@@ -157,9 +170,6 @@ func TestSQSEventSourceMapping(t *testing.T) {
 
 	t.Run("partial batch failures go back, then to the dead-letter queue", func(t *testing.T) {
 		dlqURL, dlqARN := newQueue("esm-dlq", nil)
-		// A visibility timeout long enough for a cold start under -race on a
-		// busy machine: a shorter one redelivers the successful message too
-		// (at least once, as SQS), which this test would count.
 		url, arn := newQueue("esm-partial", map[string]string{"VisibilityTimeout": "4",
 			"RedrivePolicy": `{"deadLetterTargetArn":"` + dlqARN + `","maxReceiveCount":2}`})
 		newFunction("esm-partial")
@@ -168,7 +178,18 @@ func TestSQSEventSourceMapping(t *testing.T) {
 			t.Fatal(err)
 		}
 		send(url, "fine", "fail-me")
-		waitFor(t, "the failed message in the dead-letter queue", func() bool { v, _ := counts(dlqURL); return v == "1" })
+		// The successful message is deleted; the failed one waits out its
+		// visibility timeout, which passes only when the test moves the clock.
+		eventually(t, "the successful message deleted, the failed one in flight", func() bool {
+			v, f := counts(url)
+			return v == "0" && f == "1" && slices.Contains(delivered(), "fine")
+		})
+		clk.Advance(4 * time.Second) // back, received a second time, failed again
+		eventually(t, "the failed message's second delivery", func() bool {
+			return len(slices.DeleteFunc(delivered(), func(b string) bool { return b != "fail-me" })) == 2
+		})
+		clk.Advance(4 * time.Second) // past maxReceiveCount: to the dead-letter queue
+		eventually(t, "the failed message in the dead-letter queue", func() bool { v, _ := counts(dlqURL); return v == "1" })
 		msgs, _ := qc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL)})
 		if len(msgs.Messages) != 1 || aws.ToString(msgs.Messages[0].Body) != "fail-me" {
 			t.Errorf("dead-letter queue holds %+v", msgs.Messages)
@@ -192,8 +213,8 @@ func TestSQSEventSourceMapping(t *testing.T) {
 			t.Fatal(err)
 		}
 		send(url, `{"kind":"drop"}`, `{"kind":"keep"}`, "plain text")
-		waitFor(t, "the kept message", func() bool { return slices.Contains(delivered(), `{"kind":"keep"}`) })
-		waitFor(t, "the filtered-out messages deleted", func() bool { v, f := counts(url); return v == "0" && f == "0" })
+		eventually(t, "the kept message", func() bool { return slices.Contains(delivered(), `{"kind":"keep"}`) })
+		eventually(t, "the filtered-out messages deleted", func() bool { v, f := counts(url); return v == "0" && f == "0" })
 		if slices.Contains(delivered(), `{"kind":"drop"}`) || slices.Contains(delivered(), "plain text") {
 			t.Errorf("filtered-out messages were delivered: %v", delivered())
 		}

@@ -89,7 +89,7 @@ func TestTagsAndConcurrencyKeepTheRevision(t *testing.T) {
 	client := lambda.NewFromConfig(n.Config())
 	ctx := context.Background()
 	created := createFunction(t, client, "fn")
-	_, first := invoke(t, client, "fn", map[string]any{})
+	_, first := invokeSettled(t, client, "fn", map[string]any{})
 	if _, err := client.TagResource(ctx, &lambda.TagResourceInput{Resource: created.FunctionArn, Tags: map[string]string{"a": "b"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -155,13 +155,18 @@ func TestCodeIsRestoredAndCollectedAtStart(t *testing.T) {
 	os.RemoveAll(unpacked)
 	stray := filepath.Join(dir, "code", strings.Repeat("0", 64))
 	os.MkdirAll(stray, 0o755)
+	// Code a crash caught on its way out (moved aside, not yet removed).
+	trash := filepath.Join(dir, "code", ".trash-"+strings.Repeat("1", 64)+"-1")
+	os.MkdirAll(trash, 0o755)
 
 	n = nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{DataDir: dir}})
 	client = lambda.NewFromConfig(n.Config())
 	if out, res := invoke(t, client, "kept", map[string]any{}); out.FunctionError != nil {
 		t.Fatalf("invoke after restoring code: %v", res)
 	}
-	if _, err := os.Stat(stray); !os.IsNotExist(err) {
-		t.Errorf("unused code %s survived the start", stray)
+	for _, p := range []string{stray, trash} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("unused code %s survived the start", p)
+		}
 	}
 }

@@ -35,7 +35,11 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if ptr.ValueOr(in.PackageType, "Zip") != "Zip" {
 		return nil, ErrInvalidParameterValueException("PackageType Image is not supported by Nimbus yet; deploy a zip package")
 	}
-	if err := unsupported(ptr.ValueOr(in.Publish, false), in.Layers, in.LoggingConfig); err != nil {
+	err = unsupportedParams{Publish: ptr.ValueOr(in.Publish, false), PublishTo: in.PublishTo, Layers: in.Layers,
+		Logging: in.LoggingConfig, FileSystems: in.FileSystemConfigs, SnapStart: in.SnapStart, Image: in.ImageConfig,
+		CodeSigning: in.CodeSigningConfigArn, CapacityProvider: in.CapacityProviderConfig, Durable: in.DurableConfig,
+		Tenancy: in.TenancyConfig}.check()
+	if err != nil {
 		return nil, err
 	}
 	if in.Runtime == nil || in.Handler == nil {
@@ -74,9 +78,11 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	if s.lookup(t.key) != nil {
 		return nil, ErrResourceConflictException("Function already exist: %s", t.key.Name)
 	}
-	if f.CodeSHA256, f.CodeHex, err = s.unpack(zip); err != nil {
+	var release func()
+	if f.CodeSHA256, f.CodeHex, release, err = s.unpack(zip); err != nil {
 		return nil, err
 	}
+	defer release()
 	f.CodeSize = int64(len(zip))
 	f.RevisionID = s.cfg.IDs.RequestID()
 	f.LastModified = s.cfg.Clock.Now()
@@ -86,18 +92,56 @@ func (s *Service) CreateFunction(ctx context.Context, in *CreateFunctionRequest)
 	return f.configuration(viewCreated), nil
 }
 
-// unsupported refuses, by name, parameters whose feature Nimbus does not
-// have yet, rather than ignoring them.
-func unsupported(publish bool, layers []string, logging *LoggingConfig) error {
+// unsupportedParams are the parameters of CreateFunction and the updates
+// whose feature Nimbus does not have yet. They are refused by name rather
+// than ignored; their zero values (SnapStart ApplyOn None, an empty
+// FileSystemConfigs or ImageConfig, as SDKs and SAM send them) are
+// accepted, as they ask for nothing.
+type unsupportedParams struct {
+	Publish          bool
+	PublishTo        *string
+	Layers           []string
+	Logging          *LoggingConfig
+	FileSystems      []FileSystemConfig
+	SnapStart        *SnapStart
+	Image            *ImageConfig
+	CodeSigning      *string
+	CapacityProvider *CapacityProviderConfig
+	Durable          *DurableConfig
+	Tenancy          *TenancyConfig
+	SourceKMSKeyArn  *string
+}
+
+// check refuses the first parameter that asks for a missing feature.
+func (p unsupportedParams) check() error {
+	image := p.Image
 	switch {
-	case publish:
+	case p.Publish:
 		return ErrInvalidParameterValueException("Publish is not supported by Nimbus yet: functions have only the $LATEST version")
-	case len(layers) > 0:
+	case ptr.ValueOr(p.PublishTo, "") != "":
+		return ErrInvalidParameterValueException("PublishTo is not supported by Nimbus yet: functions have only the $LATEST version")
+	case len(p.Layers) > 0:
 		return ErrInvalidParameterValueException("Layers are not supported by Nimbus yet")
-	case logging != nil && ptr.ValueOr(logging.LogFormat, "Text") != "Text":
+	case p.Logging != nil && ptr.ValueOr(p.Logging.LogFormat, "Text") != "Text":
 		return ErrInvalidParameterValueException("LoggingConfig LogFormat JSON is not supported by Nimbus yet")
-	case logging != nil && logging.LogGroup != nil:
+	case p.Logging != nil && p.Logging.LogGroup != nil:
 		return ErrInvalidParameterValueException("LoggingConfig LogGroup is not supported by Nimbus yet: functions log to /aws/lambda/<name>")
+	case len(p.FileSystems) > 0:
+		return ErrInvalidParameterValueException("FileSystemConfigs are not supported by Nimbus yet: functions cannot mount EFS file systems")
+	case p.SnapStart != nil && ptr.ValueOr(p.SnapStart.ApplyOn, "None") != "None":
+		return ErrInvalidParameterValueException("SnapStart ApplyOn %s is not supported by Nimbus yet: functions have only the $LATEST version", *p.SnapStart.ApplyOn)
+	case image != nil && (len(image.Command) > 0 || len(image.EntryPoint) > 0 || ptr.ValueOr(image.WorkingDirectory, "") != ""):
+		return ErrInvalidParameterValueException("ImageConfig is not supported by Nimbus yet: container images are not; deploy a zip package")
+	case ptr.ValueOr(p.CodeSigning, "") != "":
+		return ErrInvalidParameterValueException("CodeSigningConfigArn is not supported by Nimbus yet: code is not signed")
+	case p.CapacityProvider != nil:
+		return ErrInvalidParameterValueException("CapacityProviderConfig is not supported by Nimbus yet: functions run on Nimbus's own machine")
+	case p.Durable != nil:
+		return ErrInvalidParameterValueException("DurableConfig is not supported by Nimbus yet: durable functions are not")
+	case p.Tenancy != nil:
+		return ErrInvalidParameterValueException("TenancyConfig is not supported by Nimbus yet")
+	case ptr.ValueOr(p.SourceKMSKeyArn, "") != "":
+		return ErrInvalidParameterValueException("SourceKMSKeyArn is not supported by Nimbus yet: code is stored unencrypted")
 	}
 	return nil
 }
@@ -109,8 +153,10 @@ func zipOf(code *FunctionCode) ([]byte, error) {
 		return nil, ErrInvalidParameterValueException("Please provide a source for function code.")
 	case code.ImageUri != nil:
 		return nil, ErrInvalidParameterValueException("Container images (ImageUri) are not supported by Nimbus yet; deploy a zip package")
-	case code.S3Bucket != nil || code.S3Key != nil:
-		return nil, ErrInvalidParameterValueException("Code from S3 (S3Bucket, S3Key) is not supported by Nimbus yet; upload the zip as ZipFile")
+	case code.S3Bucket != nil || code.S3Key != nil || code.S3ObjectVersion != nil:
+		return nil, ErrInvalidParameterValueException("Code from S3 (S3Bucket, S3Key, S3ObjectVersion) is not supported by Nimbus yet; upload the zip as ZipFile")
+	case ptr.ValueOr(code.SourceKMSKeyArn, "") != "":
+		return nil, ErrInvalidParameterValueException("SourceKMSKeyArn is not supported by Nimbus yet: code is stored unencrypted")
 	case len(code.ZipFile) == 0:
 		return nil, ErrInvalidParameterValueException("Please provide a source for function code.")
 	}
@@ -180,12 +226,14 @@ func (s *Service) ListFunctions(ctx context.Context, in *ListFunctionsRequest) (
 }
 
 // UpdateFunctionCode replaces the function's code; warm instances of the
-// old code are retired. With DryRun nothing changes.
+// old code are retired, and the old code goes once nothing uses it. With
+// DryRun nothing changes.
 func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCodeRequest) (*FunctionConfiguration, error) {
-	if err := unsupported(ptr.ValueOr(in.Publish, false), nil, nil); err != nil {
+	err := unsupportedParams{Publish: ptr.ValueOr(in.Publish, false), PublishTo: in.PublishTo, SourceKMSKeyArn: in.SourceKMSKeyArn}.check()
+	if err != nil {
 		return nil, err
 	}
-	code := &FunctionCode{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, ImageUri: in.ImageUri}
+	code := &FunctionCode{ZipFile: in.ZipFile, S3Bucket: in.S3Bucket, S3Key: in.S3Key, S3ObjectVersion: in.S3ObjectVersion, ImageUri: in.ImageUri}
 	zip, err := zipOf(code)
 	if err != nil {
 		return nil, err
@@ -200,11 +248,14 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 		c.CodeSize = int64(len(zip))
 		return c.configuration(viewGet), nil
 	}
+	release := func() {}
+	defer func() { release() }() // once the record naming the code is saved, or not
 	return s.update(ctx, ptr.ValueOr(in.FunctionName, ""), in.RevisionId, func(f *function) error {
 		if len(in.Architectures) == 1 {
 			f.Architecture = in.Architectures[0]
 		}
-		if f.CodeSHA256, f.CodeHex, err = s.unpack(zip); err != nil {
+		if f.CodeSHA256, f.CodeHex, release, err = s.unpack(zip); err != nil {
+			release = func() {}
 			return err
 		}
 		f.CodeSize = int64(len(zip))
@@ -214,7 +265,9 @@ func (s *Service) UpdateFunctionCode(ctx context.Context, in *UpdateFunctionCode
 
 // UpdateFunctionConfiguration changes the function's settings.
 func (s *Service) UpdateFunctionConfiguration(ctx context.Context, in *UpdateFunctionConfigurationRequest) (*FunctionConfiguration, error) {
-	if err := unsupported(false, in.Layers, in.LoggingConfig); err != nil {
+	err := unsupportedParams{Layers: in.Layers, Logging: in.LoggingConfig, FileSystems: in.FileSystemConfigs, SnapStart: in.SnapStart,
+		Image: in.ImageConfig, CapacityProvider: in.CapacityProviderConfig, Durable: in.DurableConfig}.check()
+	if err != nil {
 		return nil, err
 	}
 	return s.update(ctx, ptr.ValueOr(in.FunctionName, ""), in.RevisionId, func(f *function) error {
@@ -321,7 +374,7 @@ func (s *Service) updateMeta(ctx context.Context, name string, change func(*func
 }
 
 // DeleteFunction removes the function and its warm instances. Its log
-// group stays, as on AWS; its code is collected at the next start.
+// group stays, as on AWS; its code goes once nothing uses it.
 func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest) (*DeleteFunctionResponse, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
@@ -336,6 +389,9 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 		return nil, err
 	}
 	s.cfg.Runner.Retire(f.Account, f.Region, f.Name)
+	if r, ok := s.cfg.Runner.(Forgetter); ok {
+		r.Forget(f.Account, f.Region, f.Name)
+	}
 	return &DeleteFunctionResponse{StatusCode: ptr.To(int32(204))}, nil
 }
 

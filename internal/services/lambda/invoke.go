@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/nimbus-dev/nimbus/internal/arn"
 	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/ptr"
@@ -69,7 +70,7 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 	}
 	tail := ptr.ValueOr(in.LogType, "None") == "Tail"
 	// As on AWS, a run outlives a caller that hangs up; its deadline bounds it.
-	resp, err := s.cfg.Runner.Invoke(context.WithoutCancel(ctx), s.runtimeFunction(f), &runtime.Request{
+	resp, err := s.invoke(context.WithoutCancel(ctx), f, &runtime.Request{
 		ID:            info.ID,
 		Payload:       payload,
 		InvokedARN:    t.arn(),
@@ -77,6 +78,9 @@ func (s *Service) Invoke(ctx context.Context, in *InvocationRequest) (*Invocatio
 		ClientContext: clientContext,
 		Tail:          tail,
 	})
+	if errors.Is(err, errFunctionGone) {
+		return nil, ErrResourceNotFoundException("Function not found: %s", arn.Lambda(f.Region, f.Account, f.Name)+":"+latest)
+	}
 	if err != nil {
 		return nil, invokeError(err)
 	}

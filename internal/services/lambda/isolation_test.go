@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 // startIsolated starts a server and returns it where instances are fully
@@ -36,7 +37,7 @@ func startIsolated(t *testing.T) *nimbustest.Nimbus {
 	}
 	iso := health.Isolation
 	if !strings.HasPrefix(iso.Memory, "cgroup-") || iso.Filesystem != "mount-namespace" || iso.User != "per-instance" {
-		t.Skipf("skip: instances are not fully isolated here (%+v); run as root on Linux with cgroups", iso)
+		testenv.Missing(t, "instances are not fully isolated here (%+v); run as root on Linux with cgroups", iso)
 	}
 	return n
 }
@@ -91,14 +92,14 @@ def fill(event, context):
         fd = os.open("/tmp/" + name, os.O_CREAT | os.O_WRONLY)
         os.posix_fallocate(fd, 0, event["mb"] << 20)
         os.close(fd)
-    time.sleep(5)
+    time.sleep(event["wait"])  # until the watch stops the instance
     return "still running"
 `
 
 func TestIsolation(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("skip: no python3 on this machine to run Python functions")
+		testenv.Missing(t, "no python3 on PATH to run Python functions; install Python 3")
 	}
 	n := startIsolated(t)
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
@@ -170,10 +171,12 @@ func TestIsolation(t *testing.T) {
 		createFunction(t, client, "iso-fill", func(in *lambda.CreateFunctionInput) {
 			in.Runtime, in.Handler = types.RuntimePython312, aws.String("app.fill")
 			in.Code = &types.FunctionCode{ZipFile: fns.code}
-			in.Timeout = aws.Int32(10)
+			// The timeout only bounds a failure: the watch stops the instance
+			// long before, however busy the machine.
+			in.Timeout = aws.Int32(300)
 			in.EphemeralStorage = &types.EphemeralStorage{Size: aws.Int32(512)}
 		})
-		out, _ := fns.call("iso-fill", `{"mb":300}`, true)
+		out, _ := fns.call("iso-fill", `{"mb":300,"wait":600}`, true)
 		if aws.ToString(out.FunctionError) != "Unhandled" || !strings.Contains(string(out.Payload), `"errorType":"Runtime.ExitError"`) ||
 			!strings.Contains(string(out.Payload), "signal: killed") {
 			t.Errorf("answer %s %s; want Runtime.ExitError, signal: killed", aws.ToString(out.FunctionError), out.Payload)
@@ -262,7 +265,7 @@ func maxMemoryUsed(tail string) int {
 func waitUpdated(t *testing.T, client *lambda.Client, name string) {
 	t.Helper()
 	w := lambda.NewFunctionUpdatedV2Waiter(client, func(o *lambda.FunctionUpdatedV2WaiterOptions) { o.MinDelay = 10 * time.Millisecond })
-	if err := w.Wait(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, 10*time.Second); err != nil {
+	if err := w.Wait(t.Context(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, patience); err != nil {
 		t.Fatalf("waiting for %s's update: %v", name, err)
 	}
 }

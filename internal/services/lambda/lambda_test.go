@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 	"github.com/nimbus-dev/nimbus/internal/server"
 )
@@ -30,7 +31,7 @@ func createFunction(t *testing.T, client *lambda.Client, name string, opts ...fu
 		Handler:      aws.String("bootstrap"),
 		Role:         aws.String(role),
 		Code:         &types.FunctionCode{ZipFile: nimbustest.FunctionZip(t)},
-		Timeout:      aws.Int32(3),
+		Timeout:      aws.Int32(30), // bounds a failure only: nothing here runs for long
 	}
 	for _, o := range opts {
 		o(in)
@@ -40,7 +41,7 @@ func createFunction(t *testing.T, client *lambda.Client, name string, opts ...fu
 		t.Fatalf("CreateFunction(%s): %v", name, err)
 	}
 	waiter := lambda.NewFunctionActiveV2Waiter(client, func(o *lambda.FunctionActiveV2WaiterOptions) { o.MinDelay = 10 * time.Millisecond })
-	if err := waiter.Wait(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, 10*time.Second); err != nil {
+	if err := waiter.Wait(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, patience); err != nil {
 		t.Fatalf("waiting for %s to be active: %v", name, err)
 	}
 	return out
@@ -49,8 +50,24 @@ func createFunction(t *testing.T, client *lambda.Client, name string, opts ...fu
 // invoke calls the function synchronously with ev and decodes the answer.
 func invoke(t *testing.T, client *lambda.Client, name string, ev any) (*lambda.InvokeOutput, map[string]any) {
 	t.Helper()
+	return invokeWith(t, client, &lambda.InvokeInput{FunctionName: aws.String(name)}, ev)
+}
+
+// invokeSettled is invoke for a test that calls again and wants the warm
+// instance: with the log tail asked for, the answer comes once the
+// invocation is over and its instance back in the pool, rather than as
+// soon as the function answers.
+func invokeSettled(t *testing.T, client *lambda.Client, name string, ev any) (*lambda.InvokeOutput, map[string]any) {
+	t.Helper()
+	return invokeWith(t, client, &lambda.InvokeInput{FunctionName: aws.String(name), LogType: types.LogTypeTail}, ev)
+}
+
+func invokeWith(t *testing.T, client *lambda.Client, in *lambda.InvokeInput, ev any) (*lambda.InvokeOutput, map[string]any) {
+	t.Helper()
 	payload, _ := json.Marshal(ev)
-	out, err := client.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String(name), Payload: payload})
+	in.Payload = payload
+	name := aws.ToString(in.FunctionName)
+	out, err := client.Invoke(context.Background(), in)
 	if err != nil {
 		t.Fatalf("Invoke(%s, %s): %v", name, payload, err)
 	}
@@ -117,7 +134,7 @@ func TestFunctionLifecycle(t *testing.T) {
 		t.Errorf("update answered %s revision %s", upd.LastUpdateStatus, aws.ToString(upd.RevisionId))
 	}
 	updated := lambda.NewFunctionUpdatedV2Waiter(client, func(o *lambda.FunctionUpdatedV2WaiterOptions) { o.MinDelay = 10 * time.Millisecond })
-	if err := updated.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("life")}, 5*time.Second); err != nil {
+	if err := updated.Wait(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("life")}, patience); err != nil {
 		t.Fatal(err)
 	}
 	_, err = client.UpdateFunctionCode(ctx, &lambda.UpdateFunctionCodeInput{
@@ -206,6 +223,21 @@ func TestCreateFunctionValidation(t *testing.T) {
 		{"env over 4KB", func(in *lambda.CreateFunctionInput) {
 			in.Environment = &types.Environment{Variables: map[string]string{"BIG": strings.Repeat("x", 4096)}}
 		}, "InvalidParameterValueException", "exceeded the 4KB limit"},
+		{"file systems", func(in *lambda.CreateFunctionInput) {
+			in.FileSystemConfigs = []types.FileSystemConfig{{Arn: aws.String("arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123456789abcdef0"), LocalMountPath: aws.String("/mnt/efs")}}
+		}, "InvalidParameterValueException", "FileSystemConfigs are not supported by Nimbus yet"},
+		{"snapstart", func(in *lambda.CreateFunctionInput) {
+			in.SnapStart = &types.SnapStart{ApplyOn: types.SnapStartApplyOnPublishedVersions}
+		}, "InvalidParameterValueException", "SnapStart ApplyOn PublishedVersions is not supported by Nimbus yet"},
+		{"snapstart not in the enum", func(in *lambda.CreateFunctionInput) { in.SnapStart = &types.SnapStart{ApplyOn: "invalidOption"} },
+			"ValidationException", "1 validation error detected: Value 'invalidOption' at 'snapStart.applyOn' failed to satisfy constraint: Member must satisfy enum value set: [PublishedVersions, None]"},
+		{"image config", func(in *lambda.CreateFunctionInput) {
+			in.ImageConfig = &types.ImageConfig{Command: []string{"app.handler"}}
+		},
+			"InvalidParameterValueException", "ImageConfig is not supported by Nimbus yet"},
+		{"code signing", func(in *lambda.CreateFunctionInput) {
+			in.CodeSigningConfigArn = aws.String("arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0")
+		}, "InvalidParameterValueException", "CodeSigningConfigArn is not supported by Nimbus yet"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,15 +255,60 @@ func TestCreateFunctionValidation(t *testing.T) {
 	}
 }
 
-func TestInvokeOutcomes(t *testing.T) {
+// TestAcceptsWhatAsksForNothing checks that the zero values of refused
+// parameters, as SDKs and SAM send them, are accepted.
+func TestAcceptsWhatAsksForNothing(t *testing.T) {
 	t.Parallel()
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config())
-	createFunction(t, client, "fn", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(1) })
+	ctx := context.Background()
+	createFunction(t, client, "plain", func(in *lambda.CreateFunctionInput) {
+		in.SnapStart = &types.SnapStart{ApplyOn: types.SnapStartApplyOnNone}
+		in.FileSystemConfigs = []types.FileSystemConfig{}
+		in.ImageConfig = &types.ImageConfig{}
+	})
+	out, err := client.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("plain"),
+		SnapStart: &types.SnapStart{ApplyOn: types.SnapStartApplyOnNone}, FileSystemConfigs: []types.FileSystemConfig{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.SnapStart == nil || out.SnapStart.ApplyOn != types.SnapStartApplyOnNone || len(out.FileSystemConfigs) != 0 {
+		t.Errorf("configuration = SnapStart %+v, FileSystemConfigs %v", out.SnapStart, out.FileSystemConfigs)
+	}
+	for _, tt := range []struct {
+		name string
+		in   lambda.UpdateFunctionConfigurationInput
+		msg  string
+	}{
+		{"snapstart", lambda.UpdateFunctionConfigurationInput{SnapStart: &types.SnapStart{ApplyOn: types.SnapStartApplyOnPublishedVersions}},
+			"SnapStart ApplyOn PublishedVersions is not supported by Nimbus yet"},
+		{"file systems", lambda.UpdateFunctionConfigurationInput{FileSystemConfigs: []types.FileSystemConfig{{
+			Arn: aws.String("arn:aws:elasticfilesystem:us-east-1:000000000000:access-point/fsap-0123456789abcdef0"), LocalMountPath: aws.String("/mnt/efs")}}},
+			"FileSystemConfigs are not supported by Nimbus yet"},
+		{"image config", lambda.UpdateFunctionConfigurationInput{ImageConfig: &types.ImageConfig{EntryPoint: []string{"/bin/sh"}}},
+			"ImageConfig is not supported by Nimbus yet"},
+	} {
+		t.Run("update refuses "+tt.name, func(t *testing.T) {
+			in := tt.in
+			in.FunctionName = aws.String("plain")
+			_, err := client.UpdateFunctionConfiguration(ctx, &in)
+			wantAPIError(t, err, "InvalidParameterValueException", tt.msg)
+		})
+	}
+}
+
+func TestInvokeOutcomes(t *testing.T) {
+	t.Parallel()
+	// Deadlines run on a fake clock: an invocation times out when the test
+	// says so, and never because the machine is slow.
+	clk := clock.NewFake(time.Now())
+	n := nimbustest.StartWith(t, nimbustest.Options{Config: server.Config{Clock: clk}})
+	client := lambda.NewFromConfig(n.Config())
+	createFunction(t, client, "fn")
 	ctx := context.Background()
 
 	t.Run("echo and warm reuse", func(t *testing.T) {
-		out, res := invoke(t, client, "fn", map[string]any{"action": "echo", "any": "hi"})
+		out, res := invokeSettled(t, client, "fn", map[string]any{"action": "echo", "any": "hi"})
 		if out.StatusCode != 200 || out.FunctionError != nil || aws.ToString(out.ExecutedVersion) != "$LATEST" || res["any"] != "hi" {
 			t.Fatalf("echo: status %d, error %v, version %v, result %v", out.StatusCode, out.FunctionError, out.ExecutedVersion, res)
 		}
@@ -247,18 +324,46 @@ func TestInvokeOutcomes(t *testing.T) {
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		out, res := invoke(t, client, "fn", map[string]any{"action": "sleep", "ms": 3000})
+		type answer struct {
+			out *lambda.InvokeOutput
+			res map[string]any
+		}
+		createFunction(t, client, "slow", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(7) })
+		done := make(chan answer, 1)
+		start := clk.Now()
+		go func() {
+			out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(`{"action":"sleep","ms":600000}`)})
+			if err != nil {
+				t.Errorf("Invoke: %v", err)
+				done <- answer{}
+				return
+			}
+			var res map[string]any
+			json.Unmarshal(out.Payload, &res)
+			done <- answer{out, res}
+		}()
+		// The invocation's deadline is armed once the function has its event;
+		// seven seconds is no other timer's.
+		waitTimer(t, clk, "the invocation's deadline", start.Add(7*time.Second))
+		clk.Advance(7 * time.Second)
+		a := <-done
+		if a.out == nil {
+			t.FailNow()
+		}
+		out, res := a.out, a.res
 		msg, _ := res["errorMessage"].(string)
-		if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != "Sandbox.Timedout" || !strings.HasSuffix(msg, "Error: Task timed out after 1.00 seconds") {
+		if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != "Sandbox.Timedout" || !strings.HasSuffix(msg, "Error: Task timed out after 7.00 seconds") {
 			t.Fatalf("timeout answered %v %v", out.FunctionError, res)
 		}
 	})
 	t.Run("crash then recovery", func(t *testing.T) {
-		out, res := invoke(t, client, "fn", map[string]any{"action": "exit"})
+		// Its own function: its one instance is the one that crashes.
+		createFunction(t, client, "crashy")
+		out, res := invoke(t, client, "crashy", map[string]any{"action": "exit"})
 		if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != "Runtime.ExitError" {
 			t.Fatalf("crash answered %v %v", out.FunctionError, res)
 		}
-		_, res = invoke(t, client, "fn", map[string]any{"action": "echo"})
+		_, res = invoke(t, client, "crashy", map[string]any{"action": "echo"})
 		if res["count"] != 1.0 {
 			t.Errorf("after a crash the next call should start a fresh instance, count = %v", res["count"])
 		}
@@ -292,9 +397,7 @@ func TestInvokeOutcomes(t *testing.T) {
 		wantAPIError(t, err, "RequestEntityTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
 	})
 	t.Run("response too large", func(t *testing.T) {
-		// Its own function, with time to build 6 MB under the race detector
-		// on a busy machine: fn's one-second timeout is for the timeout case.
-		createFunction(t, client, "big", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(30) })
+		createFunction(t, client, "big")
 		out, res := invoke(t, client, "big", map[string]any{"action": "echo", "size": 6300000})
 		if aws.ToString(out.FunctionError) != "Unhandled" || res["errorType"] != "Function.ResponseSizeTooLarge" {
 			t.Fatalf("oversized response answered %v %v", out.FunctionError, res)

@@ -10,12 +10,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 func TestNodeRuntime(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("skip: no node on this machine to run Node.js functions")
+		testenv.Missing(t, "no node on PATH to run Node.js functions; install Node.js 20")
 	}
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })

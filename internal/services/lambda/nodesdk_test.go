@@ -9,6 +9,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 	"github.com/nimbus-dev/nimbus/internal/nodesdk"
 	"github.com/nimbus-dev/nimbus/internal/server"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
@@ -19,10 +20,10 @@ import (
 func TestNodeSDK(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("skip: no node on this machine to run Node.js functions")
+		testenv.Missing(t, "no node on PATH to run Node.js functions; install Node.js 20")
 	}
 	if nodesdk.NodeModules() == "" {
-		t.Skip("skip: the AWS SDK for JavaScript is not installed here; run: go run ./cmd/nimbus setup node-sdk")
+		testenv.Missing(t, "the AWS SDK for JavaScript is not installed here; run: go run ./cmd/nimbus setup node-sdk")
 	}
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })

@@ -55,7 +55,7 @@ func TestFunctionLogsReachCloudWatchLogs(t *testing.T) {
 	ctx := context.Background()
 	// The caller has its answer before the log lines are stored.
 	var groups *cloudwatchlogs.DescribeLogGroupsOutput
-	waitUntil(t, func() bool {
+	eventually(t, "the function's log group", func() bool {
 		var err error
 		groups, err = logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/lambda/chatty")})
 		return err == nil && len(groups.LogGroups) == 1
@@ -71,9 +71,9 @@ func TestFunctionLogsReachCloudWatchLogs(t *testing.T) {
 	if want := time.Now().UTC().Format("2006/01/02") + "/[$LATEST]"; !strings.HasPrefix(stream, want) || len(stream) != len(want)+32 {
 		t.Errorf("stream name %q, want %s<32 hex>", stream, want)
 	}
+	// The log lines are batched: wait until the REPORT line, the last, is in.
 	var lines []string
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	eventually(t, "the invocation's log lines", func() bool {
 		events, err := logs.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{
 			LogGroupName: aws.String("/aws/lambda/chatty"), LogStreamName: aws.String(stream), StartFromHead: aws.Bool(true),
 		})
@@ -84,11 +84,8 @@ func TestFunctionLogsReachCloudWatchLogs(t *testing.T) {
 		for _, e := range events.Events {
 			lines = append(lines, aws.ToString(e.Message))
 		}
-		if len(lines) >= 5 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(lines) > 0 && strings.HasPrefix(lines[len(lines)-1], "REPORT RequestId: ")
+	})
 	joined := strings.Join(lines, "\n")
 	for _, want := range []string{"START RequestId: ", "Version: $LATEST", "to the log", "stderr: to the log", "END RequestId: ", "REPORT RequestId: ", "Init Duration: "} {
 		if !strings.Contains(joined, want) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 	"github.com/nimbus-dev/nimbus/internal/server"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 const pythonHandlers = `
@@ -36,7 +37,7 @@ def fail(event, context):
 func TestPythonRuntime(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("skip: no python3 on this machine to run Python functions")
+		testenv.Missing(t, "no python3 on PATH to run Python functions; install Python 3")
 	}
 	n := nimbustest.Start(t)
 	client := lambda.NewFromConfig(n.Config(), func(o *lambda.Options) { o.RetryMaxAttempts = 1 })
@@ -94,7 +95,7 @@ func TestPythonRuntime(t *testing.T) {
 		// The function's interpreter (python3.12) need not have boto3: the
 		// host's python3 must.
 		if exec.Command("python3", "-c", "import boto3").Run() != nil {
-			t.Skip("skip: the host's python3 has no boto3")
+			testenv.Missing(t, "the host's python3 has no boto3; apt-get install python3-boto3")
 		}
 		createFunction(t, client, "py-boto3", func(in *lambda.CreateFunctionInput) {
 			in.Runtime = types.RuntimePython312

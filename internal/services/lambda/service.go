@@ -25,6 +25,15 @@ type Runner interface {
 	Supports(runtime string) error
 }
 
+// Forgetter is a Runner that keeps state for a function beyond its
+// instances (internal/runtime's pool of the function) and can drop it.
+// DeleteFunction calls Forget, after Retire, when the Runner has it.
+type Forgetter interface {
+	// Forget drops what the Runner keeps for the function, which has been
+	// deleted; invocations in flight end as Retire says.
+	Forget(account, region, name string)
+}
+
 // LogWriter appends lines to a function's log group; the Logs service's
 // function-log sink is the real one.
 type LogWriter interface {
@@ -75,6 +84,12 @@ type Service struct {
 	// writeMu serialises control-plane writes so that a read-modify-write
 	// of a record is atomic.
 	writeMu sync.Mutex
+	// codeMu guards codeUses, the uses of each code hash (see codeuse.go),
+	// and trashed, which names code on its way out. Lock order: mu, then
+	// codeMu.
+	codeMu   sync.Mutex
+	codeUses map[string]int
+	trashed  uint64
 
 	// esmMu guards mappings and esmClosed; pollers counts the running
 	// pollers of event source mappings.
@@ -84,9 +99,11 @@ type Service struct {
 	pollers   sync.WaitGroup
 }
 
-// Close stops the event source mappings' pollers and waits for them. The
-// runtime must still be running: a batch in flight ends with its
-// invocation.
+// Close stops the event source mappings' pollers and shard workers, the
+// only goroutines the service starts, and waits for them. The runtime must
+// still be running: a batch in flight ends with its invocation.
+// Asynchronous invocations run in the outbox's workers: closing the outbox
+// stops them.
 func (s *Service) Close() { s.closeMappings() }
 
 // New loads the stored functions and returns the service.
@@ -107,7 +124,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("creating the code directory: %w", err)
 	}
 	s := &Service{cfg: cfg, functions: map[functionKey]*function{}, reserved: map[regionKey]int32{}, codeKey: make([]byte, 32),
-		mappings: map[string]*mappingRunner{}}
+		codeUses: map[string]int{}, mappings: map[string]*mappingRunner{}}
 	rand.Read(s.codeKey)
 	s.api = s.spec()
 	if err := s.load(); err != nil {

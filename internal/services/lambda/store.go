@@ -19,9 +19,8 @@ import (
 func recordKey(k functionKey) []byte { return storage.Key("lambda", "fn", k.Account, k.Region, k.Name) }
 
 // load reads every stored function into memory, makes sure each one's code
-// is unpacked, and removes code no function uses (left by updates, deletes
-// and crashes: code is never removed while the server runs, because
-// instances may still be executing it).
+// is unpacked, and removes code no function uses (left by a crash before
+// the code's last use ended, see codeuse.go).
 func (s *Service) load() error {
 	err := s.cfg.DB.Scan(storage.Key("lambda", "fn"), func(_, value []byte) error {
 		var f function
@@ -30,16 +29,13 @@ func (s *Service) load() error {
 		}
 		s.functions[f.key()] = &f
 		s.account(f.key(), +1)
+		s.codeUses[f.CodeHex]++
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	used := map[string]bool{}
-	for _, f := range s.functions {
-		used[f.CodeHex] = true
-	}
-	for hexSum := range used {
+	for hexSum := range s.codeUses {
 		if err := s.restore(hexSum); err != nil {
 			return err
 		}
@@ -49,7 +45,7 @@ func (s *Service) load() error {
 		return fmt.Errorf("reading the code directory: %w", err)
 	}
 	for _, e := range entries {
-		if !used[strings.TrimSuffix(e.Name(), ".zip")] {
+		if s.codeUses[strings.TrimSuffix(e.Name(), ".zip")] == 0 {
 			os.RemoveAll(filepath.Join(s.cfg.CodeDir, e.Name()))
 		}
 	}
@@ -76,7 +72,8 @@ func (s *Service) lookup(k functionKey) *function {
 	return s.functions[k]
 }
 
-// save stores f durably, then publishes it to readers. Callers hold writeMu.
+// save stores f durably, then publishes it to readers: f's code gains a
+// use, the code of the record it replaces loses one. Callers hold writeMu.
 func (s *Service) save(f *function) error {
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -86,10 +83,19 @@ func (s *Service) save(f *function) error {
 		return fmt.Errorf("storing function %s: %w", f.Name, err)
 	}
 	s.mu.Lock()
+	old := s.functions[f.key()]
 	s.account(f.key(), -1)
 	s.functions[f.key()] = f
 	s.account(f.key(), +1)
+	s.codeMu.Lock()
+	s.useCodeLocked(f.CodeHex)
+	s.codeMu.Unlock()
+	var unused []string
+	if old != nil {
+		unused = s.dropCode(old.CodeHex)
+	}
 	s.mu.Unlock()
+	s.removeCode(unused)
 	return nil
 }
 
@@ -101,15 +107,21 @@ func (s *Service) account(k functionKey, sign int32) {
 	}
 }
 
-// remove deletes f's record. Callers hold writeMu.
+// remove deletes f's record; its code loses a use. Callers hold writeMu.
 func (s *Service) remove(k functionKey) error {
 	if err := s.cfg.DB.Delete(recordKey(k)); err != nil {
 		return fmt.Errorf("deleting function %s: %w", k.Name, err)
 	}
 	s.mu.Lock()
+	old := s.functions[k]
 	s.account(k, -1)
 	delete(s.functions, k)
+	var unused []string
+	if old != nil {
+		unused = s.dropCode(old.CodeHex)
+	}
 	s.mu.Unlock()
+	s.removeCode(unused)
 	return nil
 }
 
@@ -127,19 +139,32 @@ func codeHashes(zip []byte) (b64, hexSum string) {
 // hash (functions and updates with the same zip share one directory), with
 // the zip kept beside it for GetFunction's Code.Location and for recovery.
 // Both are synced to disk before unpack returns, since the record that
-// refers to them is acknowledged right after. Callers hold writeMu.
-func (s *Service) unpack(zip []byte) (b64, hexSum string, err error) {
+// refers to them is acknowledged right after. The code keeps a use until
+// release is called, after the record naming it is saved (or not).
+// Callers hold writeMu.
+func (s *Service) unpack(zip []byte) (b64, hexSum string, release func(), err error) {
 	b64, hexSum = codeHashes(zip)
+	s.codeMu.Lock()
+	s.useCodeLocked(hexSum)
+	s.codeMu.Unlock()
+	release = func() { s.removeCode(s.dropCode(hexSum)) }
 	if _, err := os.Stat(s.codeDir(hexSum)); err == nil {
-		return b64, hexSum, nil
+		return b64, hexSum, release, nil
 	}
-	if _, err := s.extract(zip, hexSum); err != nil {
-		return "", "", err
+	err = func() error {
+		if _, err := s.extract(zip, hexSum); err != nil {
+			return err
+		}
+		if err := writeFileSynced(s.codeDir(hexSum)+".zip", zip); err != nil {
+			return fmt.Errorf("storing code: %w", err)
+		}
+		return syncDir(s.cfg.CodeDir)
+	}()
+	if err != nil {
+		release() // a partly unpacked folder goes too
+		return "", "", nil, err
 	}
-	if err := writeFileSynced(s.codeDir(hexSum)+".zip", zip); err != nil {
-		return "", "", fmt.Errorf("storing code: %w", err)
-	}
-	return b64, hexSum, syncDir(s.cfg.CodeDir)
+	return b64, hexSum, release, nil
 }
 
 // extract unpacks zip into the code directory of hexSum and syncs it.
