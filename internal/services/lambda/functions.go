@@ -388,10 +388,9 @@ func (s *Service) DeleteFunction(ctx context.Context, in *DeleteFunctionRequest)
 	if err := s.remove(f.key()); err != nil {
 		return nil, err
 	}
+	// The runtime stops the function's instances and, once none is left,
+	// forgets its pool.
 	s.cfg.Runner.Retire(f.Account, f.Region, f.Name)
-	if r, ok := s.cfg.Runner.(Forgetter); ok {
-		r.Forget(f.Account, f.Region, f.Name)
-	}
 	return &DeleteFunctionResponse{StatusCode: ptr.To(int32(204))}, nil
 }
 

@@ -25,15 +25,6 @@ type Runner interface {
 	Supports(runtime string) error
 }
 
-// Forgetter is a Runner that keeps state for a function beyond its
-// instances (internal/runtime's pool of the function) and can drop it.
-// DeleteFunction calls Forget, after Retire, when the Runner has it.
-type Forgetter interface {
-	// Forget drops what the Runner keeps for the function, which has been
-	// deleted; invocations in flight end as Retire says.
-	Forget(account, region, name string)
-}
-
 // LogWriter appends lines to a function's log group; the Logs service's
 // function-log sink is the real one.
 type LogWriter interface {
