@@ -233,6 +233,9 @@ func TestIdleExpiry(t *testing.T) {
 	h := newHarness(t, fixtures.lambda, Config{Clock: fake, IdleTimeout: time.Minute})
 	fn := h.fn("idler")
 	h.invoke(fn, `{"action":"echo"}`)
+	// Invoke answers when the runtime posts its result; the instance parks
+	// (and arms its idle timer) when it asks for the next event.
+	waitFor(t, "the instance to park", func() bool { return h.m.Stats().Idle == 1 })
 	fake.Advance(59 * time.Second)
 	if s := h.m.Stats(); s != (Stats{Running: 1, Idle: 1}) {
 		t.Fatalf("before the idle timeout, Stats = %+v", s)
