@@ -10,6 +10,8 @@ package awsproto
 import (
 	"context"
 	"sync"
+
+	"github.com/nimbus-dev/nimbus/internal/awserr"
 )
 
 // Protocol is an AWS wire protocol.
@@ -48,7 +50,12 @@ type Spec struct {
 	// ValidationCode is the error code of model constraint violations;
 	// default "ValidationException".
 	ValidationCode string
-	Operations     []Operation
+	// PreValidate, when set, runs before the model's constraints are
+	// checked, for the constraints AWS answers in words of its own rather
+	// than the generic "1 validation error detected: …"; a non-nil error is
+	// the answer.
+	PreValidate func(in any) *awserr.Error
+	Operations  []Operation
 
 	once   sync.Once
 	byName map[string]*Operation

@@ -113,6 +113,11 @@ func (v *Validator) Err() *awserr.Error {
 // Validate runs in's generated validator, if it has one, and answers the
 // violations with the service's validation error code.
 func (s *Spec) Validate(in any) *awserr.Error {
+	if s.PreValidate != nil {
+		if e := s.PreValidate(in); e != nil {
+			return e
+		}
+	}
 	vi, ok := in.(Validatable)
 	if !ok {
 		return nil

@@ -684,7 +684,7 @@ func TestParseVmHWM(t *testing.T) {
 
 func TestPythonInterpreters(t *testing.T) {
 	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("skip: no python3 on this machine")
+		testenv.Missing(t, "no python3 on this machine")
 	}
 	m, err := NewManager(Config{Logs: discardSink{}, WorkDir: t.TempDir()})
 	if err != nil {

@@ -138,7 +138,7 @@ func TestPythonOldBoto3(t *testing.T) {
 	const interp = "/usr/bin/python3.11"
 	out, err := exec.Command(interp, "-c", "import boto3; print(boto3.__version__)").Output()
 	if err != nil {
-		t.Skipf("skip: %s with boto3 is not installed (apt-get install python3-boto3)", interp)
+		testenv.Missing(t, "%s with boto3 is not installed (apt-get install python3-boto3)", interp)
 	}
 	version := strings.TrimSpace(string(out))
 	var major, minor int

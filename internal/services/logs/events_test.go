@@ -193,11 +193,10 @@ func TestGetLogEvents(t *testing.T) {
 	c := e.client(account1)
 	all := tenEvents(t, e, c)
 	tests := []struct {
-		name      string
-		in        cloudwatchlogs.GetLogEventsInput
-		want      []string
-		wantErr   errorCheck
-		needsEdge string
+		name    string
+		in      cloudwatchlogs.GetLogEventsInput
+		want    []string
+		wantErr errorCheck
 	}{
 		{name: "newest by default", in: cloudwatchlogs.GetLogEventsInput{Limit: aws.Int32(3)}, want: all[7:]},
 		{name: "oldest from head", in: cloudwatchlogs.GetLogEventsInput{Limit: aws.Int32(3), StartFromHead: aws.Bool(true)}, want: all[:3]},
@@ -224,9 +223,6 @@ func TestGetLogEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.needsEdge != "" {
-				t.Skip("needs awsproto support: " + tt.needsEdge)
-			}
 			in := tt.in
 			if in.LogGroupName == nil && in.LogGroupIdentifier == nil {
 				in.LogGroupName = aws.String("g")

@@ -43,8 +43,6 @@ func TestCreateLogGroup(t *testing.T) {
 		in      cloudwatchlogs.CreateLogGroupInput
 		want    func(types.LogGroup) types.LogGroup
 		wantErr errorCheck
-		// needsEdge skips a case the edge cannot answer as AWS does yet.
-		needsEdge string
 	}{
 		{
 			name: "plain",
@@ -77,10 +75,9 @@ func TestCreateLogGroup(t *testing.T) {
 			wantErr: errorIs[*types.InvalidParameterException]("1 validation error detected: Value 'a b' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+"),
 		},
 		{
-			name:      "too long",
-			in:        cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(strings.Repeat("x", 513))},
-			wantErr:   errorIs[*types.InvalidParameterException]("Invalid LogGroup or LogStream, both must have length less than or equal to 512."),
-			needsEdge: "the validator answers ValidationException with the generic length message",
+			name:    "too long",
+			in:      cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(strings.Repeat("x", 513))},
+			wantErr: errorIs[*types.InvalidParameterException]("Invalid LogGroup or LogStream, both must have length less than or equal to 512."),
 		},
 	}
 	e := start(t)
@@ -88,9 +85,6 @@ func TestCreateLogGroup(t *testing.T) {
 	createGroup(t, c, "existing")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.needsEdge != "" {
-				t.Skip("needs awsproto support: " + tt.needsEdge)
-			}
 			_, err := c.CreateLogGroup(ctx, &tt.in)
 			checkError(t, err, tt.wantErr)
 			if err != nil {

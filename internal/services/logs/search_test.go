@@ -42,11 +42,10 @@ func TestFilterLogEvents(t *testing.T) {
 	c := e.client(account1)
 	all := filterFixture(t, e, c)
 	tests := []struct {
-		name      string
-		in        cloudwatchlogs.FilterLogEventsInput
-		want      []string
-		wantErr   errorCheck
-		needsEdge string
+		name    string
+		in      cloudwatchlogs.FilterLogEventsInput
+		want    []string
+		wantErr errorCheck
 	}{
 		{name: "everything, interleaved", want: all},
 		{name: "term", in: cloudwatchlogs.FilterLogEventsInput{FilterPattern: aws.String("ERROR")}, want: []string{"a/ERROR disk", "b/ERROR net"}},
@@ -77,9 +76,6 @@ func TestFilterLogEvents(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.needsEdge != "" {
-				t.Skip("needs awsproto support: " + tt.needsEdge)
-			}
 			in := tt.in
 			if in.LogGroupName == nil && in.LogGroupIdentifier == nil {
 				in.LogGroupName = aws.String("g")

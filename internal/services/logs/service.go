@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"reflect"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"github.com/nimbus-dev/nimbus/internal/awserr"
 	"github.com/nimbus-dev/nimbus/internal/awsproto"
 	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/storage"
@@ -105,7 +108,10 @@ func New(cfg Config) (*Service, error) {
 // Spec returns the CloudWatch Logs API as served by s, for the edge. It is
 // built once.
 func (s *Service) Spec() *awsproto.Spec {
-	s.specOnce.Do(func() { s.specVal = s.spec() })
+	s.specOnce.Do(func() {
+		s.specVal = s.spec()
+		s.specVal.PreValidate = preValidate
+	})
 	return s.specVal
 }
 
@@ -215,6 +221,30 @@ func decodeToken(token string, v any) error {
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || json.Unmarshal(b, v) != nil {
 		return errBadToken()
+	}
+	return nil
+}
+
+// maxNameLength is the longest log group or stream name.
+const maxNameLength = 512
+
+// preValidate answers a log group or stream name past its 512 characters
+// as CloudWatch Logs does, in words of its own, before the model's
+// constraints are checked.
+func preValidate(in any) *awserr.Error {
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	v = v.Elem()
+	for _, field := range []string{"LogGroupName", "LogStreamName"} {
+		f := v.FieldByName(field)
+		if !f.IsValid() || f.Kind() != reflect.Pointer || f.IsNil() || f.Elem().Kind() != reflect.String {
+			continue
+		}
+		if utf8.RuneCountInString(f.Elem().String()) > maxNameLength {
+			return ErrInvalidParameterException("Invalid LogGroup or LogStream, both must have length less than or equal to %d.", maxNameLength)
+		}
 	}
 	return nil
 }
