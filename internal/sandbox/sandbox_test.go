@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
@@ -8,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // newSandbox returns a Sandbox, skipping the test where the host cannot
@@ -121,21 +121,22 @@ func TestInstancesCannotSeeEachOther(t *testing.T) {
 	defer b.Release()
 
 	// a keeps running with a secret in its /tmp while b looks for it.
-	cmd := exec.Command("/bin/sh", "-c", "echo secret > /tmp/secret; exec sleep 30")
+	// It says "written" once the secret is there: b must fail to find a
+	// secret that is there, not one not written yet.
+	cmd := exec.Command("/bin/sh", "-c", "echo secret > /tmp/secret; echo written; exec sleep 30")
+	said, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := a.Start(cmd); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	// b must fail to find a secret that is there, not one not written yet.
-	deadline := time.Now().Add(time.Minute) // a failure bound only
-	for {
-		if data, _ := os.ReadFile(filepath.Join(a.tmp, "secret")); string(data) == "secret\n" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a never wrote its secret")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if line, err := bufio.NewReader(said).ReadString('\n'); line != "written\n" {
+		t.Fatalf("a never wrote its secret: %q, %v", line, err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(a.tmp, "secret")); string(data) != "secret\n" {
+		t.Fatalf("a's secret, seen from the host: %q", data)
 	}
 	out, err := b.run(t, `
 test -e /tmp/secret && echo own-tmp-has-it || echo own-tmp-clean

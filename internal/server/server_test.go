@@ -130,7 +130,7 @@ func TestShutdownLetsInFlightInvocationsFinish(t *testing.T) {
 		out, err := client.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("slow"), Payload: []byte(payload)})
 		done <- result{out, err}
 	}()
-	waitFor(t, "the invocation to run", func() bool { return len(rec.Lines()) == 1 })
+	rec.WaitFor(t, 1, 60*time.Second) // the invocation runs
 	shutdownCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := n.Shutdown(shutdownCtx); err != nil {
