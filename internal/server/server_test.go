@@ -19,6 +19,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/clock"
 	"github.com/nimbus-dev/nimbus/internal/nimbustest"
 	"github.com/nimbus-dev/nimbus/internal/server"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 func TestHealth(t *testing.T) {
@@ -197,17 +198,8 @@ func TestCodeLocationIsSignedAndExpires(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds; the deadline only bounds a failure.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// waitFor polls state read through the API until cond holds.
+func waitFor(t *testing.T, what string, cond func() bool) { testenv.Eventually(t, what, cond) }
 
 // TestShutdownEndsLongPolls: a ReceiveMessage waiting for messages does not
 // hold Shutdown up; it answers, empty, at once. The fake clock never moves,

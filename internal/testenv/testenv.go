@@ -8,6 +8,7 @@ package testenv
 import (
 	"os"
 	"strconv"
+	"time"
 )
 
 // TB is the part of testing.TB that Missing uses.
@@ -33,4 +34,31 @@ func Missing(t TB, format string, args ...any) {
 		return
 	}
 	t.Skipf("skip: "+format, args...)
+}
+
+// Patience bounds Eventually's wait. It only bounds a failure: nothing
+// that uses it assumes how long a cold start or an invocation takes on a
+// busy machine.
+const Patience = 60 * time.Second
+
+// Eventually polls cond until it holds, and fails the test with what it
+// waited for once Patience has passed. It is for outcomes that raise no
+// event a test can wait on (state read through an API); where the code
+// under test signals, wait on that instead.
+func Eventually(t FatalTB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(Patience)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", Patience, what)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// FatalTB is the part of testing.TB that Eventually uses.
+type FatalTB interface {
+	Helper()
+	Fatalf(format string, args ...any)
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/nimbus-dev/nimbus/internal/ptr"
 	"github.com/nimbus-dev/nimbus/internal/runtime"
 	"github.com/nimbus-dev/nimbus/internal/storage"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 // TestDecorateSpellsTheEventsWay checks what a stored record becomes in a
@@ -199,13 +199,7 @@ func TestStreamPollerForgetsFinishedShards(t *testing.T) {
 	ctx := awsproto.WithInfo(context.Background(), &awsproto.RequestInfo{Account: "000000000000", Region: "us-east-1"})
 	eventually := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(time.Minute)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		testenv.Eventually(t, what, cond)
 	}
 	// checkpoints reads the mapping's stored checkpoints, and counts every
 	// key it has in the store.

@@ -8,28 +8,19 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nimbus-dev/nimbus/internal/clock"
+	"github.com/nimbus-dev/nimbus/internal/testenv"
 )
 
 // TestMain fails the run if a goroutine outlives the tests: a poller, a
 // shard worker or an asynchronous delivery that Close did not stop.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// patience bounds every wait for something that must happen. It only
-// bounds a failure: nothing here assumes how long a cold start or an
-// invocation takes on a busy machine.
-const patience = 60 * time.Second
+// patience bounds every wait for something that must happen (see
+// testenv.Patience).
+const patience = testenv.Patience
 
-// eventually polls cond until it holds, failing the test after patience.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(patience)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// eventually polls state read through the API until cond holds.
+func eventually(t *testing.T, what string, cond func() bool) { testenv.Eventually(t, what, cond) }
 
 // waitTimer waits until the code under test has armed a timer on clk that
 // comes due at exactly at: the fake time only moves when a test says so,
