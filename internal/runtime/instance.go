@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -72,6 +73,10 @@ type instance struct {
 
 	shutdownOnce sync.Once
 
+	// running mirrors state ∈ {starting, busy} for the watch, which reads it
+	// on every tick without taking m.mu; written by setState.
+	running atomic.Bool
+
 	// Guarded by m.mu.
 	state        state
 	inv          *invocation // assigned invocation, until it is finished
@@ -127,6 +132,7 @@ func (m *Manager) newInstance(fn *Function) (*instance, error) {
 		watchWake: make(chan struct{}, 1),
 		dead:      make(chan struct{}),
 	}
+	i.running.Store(true) // starting: its init runs code
 	i.srv = &http.Server{
 		Handler:           i.guardPeers(i.routes()), // peer.go: only the instance's own processes
 		ConnContext:       withConn,
@@ -274,6 +280,7 @@ func (i *instance) setState(to state) bool {
 	for _, ok := range transitions[i.state] {
 		if ok == to {
 			i.state = to
+			i.running.Store(to == stateStarting || to == stateBusy)
 			if to == stateDead {
 				close(i.dead)
 			}
@@ -337,8 +344,10 @@ func (i *instance) expire(seq uint64) {
 	}
 	m.removeIdleLocked(i)
 	i.setState(stateDead)
+	// In the background, as every other stop: a timer's callback must not
+	// wait out the shutdown grace, which the clock itself times.
+	m.goShutdownLocked(i)
 	m.mu.Unlock()
-	i.shutdown()
 }
 
 // kill kills the process group, unless the process has been reaped.

@@ -213,11 +213,7 @@ func (w *watchState) tick(running, pollMemory bool) (sizeTmp bool, next time.Dur
 }
 
 // runsCode reports whether the instance runs its init or an invocation.
-func (i *instance) runsCode() bool {
-	i.m.mu.Lock()
-	defer i.m.mu.Unlock()
-	return i.state == stateStarting || i.state == stateBusy
-}
+func (i *instance) runsCode() bool { return i.running.Load() }
 
 // killFor kills the process past a limit, saying why in the function's log.
 func (i *instance) killFor(reason, logLine string) {

@@ -72,16 +72,15 @@ func (s *Service) removeCode(paths []string) {
 	}
 }
 
-// pin returns the record to run and holds its code until release is
-// called: f itself, or, when f's code has left since f was read (the
-// function was updated meanwhile), the function's current record; nil when
-// the function is gone.
+// pin returns the function's current record, which may be newer than f
+// (an update since the caller read f), and holds its code until release is
+// called; nil when the function is gone. Reading the record and taking the
+// use happen under the lock updates publish under, so the code cannot be
+// removed in between.
 func (s *Service) pin(f *function) (_ *function, release func()) {
 	s.mu.RLock()
 	s.codeMu.Lock()
-	if s.codeUses[f.CodeHex] == 0 {
-		f = s.functions[f.key()] // holds a use of its own code
-	}
+	f = s.functions[f.key()]
 	if f != nil {
 		s.useCodeLocked(f.CodeHex)
 	}
