@@ -184,9 +184,8 @@ type pick struct {
 // doom is a message a receive took out of the queue instead: past its
 // retention, or past maxReceiveCount on its way to the dead-letter queue.
 type doom struct {
-	e     entry
-	group string
-	dlq   string // ARN; "" drops the message
+	e   entry
+	dlq string // ARN; "" drops the message
 }
 
 // taken is what takeLocked took.
@@ -213,9 +212,9 @@ func (q *queue) takeLocked(now int64, n int, visibility int64, nonce func() uint
 	keep := func(e entry, group string) bool {
 		switch {
 		case int64(e.sent)*1000+retentionMs <= now:
-			t.dooms = append(t.dooms, doom{e: e, group: group})
+			t.dooms = append(t.dooms, doom{e: e})
 		case policy != nil && int(e.receives) >= policy.MaxReceiveCount:
-			t.dooms = append(t.dooms, doom{e: e, group: group, dlq: policy.DeadLetterTargetArn})
+			t.dooms = append(t.dooms, doom{e: e, dlq: policy.DeadLetterTargetArn})
 		default:
 			return true
 		}

@@ -214,7 +214,7 @@ func (s *Service) settle(q *queue, t taken, now int64) ([]received, error) {
 
 	dooms := t.dooms
 	for _, p := range lost {
-		dooms = append(dooms, doom{e: p.e, group: p.group})
+		dooms = append(dooms, doom{e: p.e})
 	}
 	if err := s.dispose(q, dooms, now); err != nil {
 		return nil, err
@@ -238,9 +238,7 @@ func (s *Service) dispose(q *queue, dooms []doom, now int64) error {
 	var moves []move
 	var buf []byte
 	for _, d := range dooms {
-		bodyKey := seqKey(q.bodyPfx, d.e.seq)
-		b.Delete(bodyKey)
-		b.Delete(seqKey(q.statePfx, d.e.seq))
+		q.deleteRecords(b, d.e.seq) // the store still reads them until b commits
 		if d.dlq == "" {
 			continue
 		}
@@ -248,7 +246,7 @@ func (s *Service) dispose(q *queue, dooms []doom, now int64) error {
 		if dlq == nil {
 			continue // the dead-letter queue is gone: the message is dropped
 		}
-		raw, err := s.db.Get(bodyKey)
+		raw, err := s.db.Get(seqKey(q.bodyPfx, d.e.seq))
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
