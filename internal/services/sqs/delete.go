@@ -16,14 +16,17 @@ func (q *queue) deleteRecords(b *storage.Batch, seq uint64) {
 	b.Delete(seqKey(q.statePfx, seq))
 }
 
-// entryError turns the error of one batch entry into its Failed entry, or
-// returns it when it is not the caller's fault.
-func entryError(id *string, err error) (BatchResultErrorEntry, error) {
+// entryError turns the error of one batch entry into its Failed entry.
+// An internal error (the store failed) fails that entry alone, logged
+// here, and not the batch: the entries before it have changed the queue's
+// index already, and their writes must still be committed.
+func (s *Service) entryError(id *string, err error) BatchResultErrorEntry {
 	var e *awserr.Error
-	if errors.As(err, &e) {
-		return failedEntry(ptr.Value(id), e), nil
+	if !errors.As(err, &e) {
+		s.log.Error("sqs: a batch entry failed", "id", ptr.Value(id), "err", err)
+		e = awserr.Internal()
 	}
-	return BatchResultErrorEntry{}, err
+	return failedEntry(ptr.Value(id), e)
 }
 
 // DeleteMessage deletes a received message.
@@ -67,12 +70,7 @@ func (s *Service) DeleteMessageBatch(ctx context.Context, in *DeleteMessageBatch
 	for _, e := range in.Entries {
 		seq, found, err := q.deleteLocked(ptr.Value(e.ReceiptHandle), now)
 		if err != nil {
-			failed, err := entryError(e.Id, err)
-			if err != nil {
-				q.mu.Unlock()
-				return nil, err
-			}
-			out.Failed = append(out.Failed, failed)
+			out.Failed = append(out.Failed, s.entryError(e.Id, err))
 			continue
 		}
 		if found {
@@ -136,11 +134,7 @@ func (s *Service) ChangeMessageVisibilityBatch(ctx context.Context, in *ChangeMe
 	for _, e := range in.Entries {
 		seq, st, err := q.changeVisibilityLocked(ptr.Value(e.ReceiptHandle), ptr.Value(e.VisibilityTimeout), now)
 		if err != nil {
-			failed, err := entryError(e.Id, err)
-			if err != nil {
-				return nil, err
-			}
-			out.Failed = append(out.Failed, failed)
+			out.Failed = append(out.Failed, s.entryError(e.Id, err))
 			continue
 		}
 		b.Set(seqKey(q.statePfx, seq), appendState(nil, st))
