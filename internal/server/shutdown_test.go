@@ -144,7 +144,7 @@ func TestShutdownWithEverythingRunning(t *testing.T) {
 			if strings.HasSuffix(strings.TrimSpace(l), handlerMarker) && !strings.Contains(l, "stderr:") {
 				calls++
 			}
-			for _, bad := range []string{"Error", "error", "410", "InstanceShuttingDown", "exited", "Traceback"} {
+			for _, bad := range []string{"Error", "error", "status code: 410", "InstanceShuttingDown", "Runtime exited", "Traceback"} {
 				if strings.Contains(l, bad) {
 					t.Errorf("%s's log has an error line after shutdown: %q", name, l)
 				}
